@@ -1,0 +1,45 @@
+# Set-up is idempotent: the venv is made once and the package re-installed only when
+# pyproject.toml changes (the install is editable, so source edits need no reinstall).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.selforg-installed
+FONT_STAMP := $(VENV)/.emoji-font-checked
+
+.PHONY: setup run test bench lint clean
+
+setup: $(STAMP) $(FONT_STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $(STAMP)
+
+# The emoji font gives the growing-NCA and logic targets; without it the code falls back to
+# built-in targets, so a failed install is not an error.
+$(FONT_STAMP): $(STAMP)
+	@if [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ "$$(id -u)" = 0 ] \
+	   && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing fonts-noto-color-emoji"; \
+	  (apt-get update -qq && apt-get install -y -qq fonts-noto-color-emoji) >/dev/null 2>&1 \
+	    || echo "emoji font not installed: built-in targets will be used"; \
+	fi
+	@touch $(FONT_STAMP)
+
+run: setup
+	$(BIN)/selforg tour
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	@for m in soup nca logic icl; do \
+	  if [ -f benchmarks/$$m.py ]; then $(BIN)/python -m benchmarks.$$m || exit 1; fi; \
+	done
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs

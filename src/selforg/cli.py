@@ -1,0 +1,100 @@
+"""``selforg <system> <verb> [options]``.
+
+Each system contributes its own sub-command group from ``selforg.<system>.cli.add_parser``;
+only the system named on the command line is imported, so ``selforg --help`` and small commands
+start fast.
+
+Exit codes: 0 success; 1 internal error (or training diverged); 2 bad input (one line on
+stderr, no traceback); 130 interrupted by Ctrl-C after a checkpoint was written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+
+from selforg.core.cli import Parser
+from selforg.core.errors import BadInput, Interrupted, TrainingDiverged
+
+# name -> one-line description. Order is the order of `selforg --help`.
+SYSTEMS: dict[str, str] = {
+    "soup": "primordial soup of BFF/Forth/SUBLEQ programs where self-replicators emerge",
+    "nca": "neural cellular automata: growing shapes, living textures, μNCA",
+    "logic": "differentiable logic-gate cellular automata (Game of Life as a circuit)",
+    "icl": "transformers learn in context by gradient descent; mesa-optimisation",
+}
+# Commands that are not systems.
+TOOLS: dict[str, str] = {
+    "tour": "the main job: a short real demonstration of every system, as a web page",
+    "data": "built-in exemplar images and emoji targets",
+}
+
+
+def build_parser(argv: list[str]) -> Parser:
+    """The parser, with the sub-commands of the system named in `argv` (or none) attached."""
+    epilog = "systems:\n" + "\n".join(f"  {k:<6} {v}" for k, v in SYSTEMS.items())
+    epilog += "\n\nother commands:\n" + "\n".join(f"  {k:<6} {v}" for k, v in TOOLS.items())
+    epilog += "\n\n`selforg <system> --help` lists a system's verbs."
+    parser = Parser(
+        prog="selforg",
+        description="selforg: self-organising systems, learned and emergent.",
+        epilog=epilog,
+        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="<system>", parser_class=Parser)
+    wanted = argv[0] if argv else None
+    for name, help_text in {**SYSTEMS, **TOOLS}.items():
+        if name == wanted:
+            module = "selforg.tour" if name == "tour" else f"selforg.{name}.cli"
+            if name == "data":
+                module = "selforg.core.data_cli"
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``selforg`` console script. Returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        func = getattr(args, "func", None)
+        if func is None:
+            if args.command:
+                build_parser([args.command]).parse_args([args.command, "--help"])
+            parser.print_help()
+            return 0
+        from selforg.core.jaxsetup import enable_compile_cache
+
+        enable_compile_cache()
+        code = func(args)
+        return 0 if code is None else int(code)
+    except BadInput as e:
+        print(f"selforg: error: {e}", file=sys.stderr)
+        return 2
+    except Interrupted as e:
+        print(
+            f"selforg: interrupted; the latest checkpoint is in {e.run_dir}/checkpoints."
+            f" Continue with the same command and --resume {e.run_dir}",
+            file=sys.stderr,
+        )
+        return 130
+    except TrainingDiverged as e:
+        print(f"selforg: training diverged: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("selforg: aborted", file=sys.stderr)
+        return 130
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    except Exception:  # noqa: BLE001 - the last line of defence: report and exit 1
+        traceback.print_exc()
+        print("selforg: internal error (the traceback above says where)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
