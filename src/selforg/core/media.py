@@ -1,0 +1,402 @@
+"""Images in and out: built-in exemplars, emoji targets, PNG, GIF, MP4, grids and plots.
+
+Images are float32 arrays ``(H, W, C)`` with values in [0, 1], ``C`` = 1, 3 or 4 (RGBA with
+straight, not premultiplied, alpha). Built-in exemplars are scikit-image's bundled images and
+emoji rendered from Debian's Noto Color Emoji font; without the font, emoji names fall back to
+small drawn targets, so nothing ever needs a download.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from selforg.core.errors import BadInput
+
+# scikit-image images that ship with the package (no download).
+SKIMAGE_BUILTINS: dict[str, str] = {
+    "brick": "brick wall texture (grey, 512²)",
+    "grass": "grass texture (grey, 512²)",
+    "gravel": "gravel texture (grey, 512²)",
+    "immunohistochemistry": "stained tissue, a colourful organic texture (512²)",
+    "hubble_deep_field": "galaxies on black (872×1000)",
+    "coffee": "a cup of coffee (400×600)",
+    "chelsea": "a cat (300×451)",
+    "astronaut": "astronaut portrait (512²)",
+    "rocket": "a rocket launch (427×640)",
+    "coins": "coins (grey, 303×384)",
+    "moon": "lunar surface (grey, 512²)",
+    "camera": "cameraman (grey, 512²)",
+}
+
+EMOJI: dict[str, str] = {
+    "lizard": "\U0001f98e",
+    "butterfly": "\U0001f98b",
+    "mushroom": "\U0001f344",
+    "fish": "\U0001f420",
+    "smiley": "\U0001f600",
+    "heart": "\u2764\ufe0f",
+    "gecko": "\U0001f98e",
+    "snowflake": "\u2744\ufe0f",
+    "octopus": "\U0001f419",
+    "flower": "\U0001f33c",
+}
+
+EMOJI_FONT_PATHS = (
+    "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    "/usr/share/fonts/noto/NotoColorEmoji.ttf",
+)
+
+
+def emoji_font_path() -> Path | None:
+    """Path of the Noto Color Emoji font, or None when it is not installed.
+
+    ``SELFORG_EMOJI_FONT`` overrides the search (an empty value forces the drawn fallbacks).
+    """
+    env = os.environ.get("SELFORG_EMOJI_FONT")
+    if env is not None:
+        return Path(env) if env and Path(env).is_file() else None
+    for p in EMOJI_FONT_PATHS:
+        if Path(p).is_file():
+            return Path(p)
+    return None
+
+
+def list_builtins() -> dict[str, str]:
+    """Built-in image names and a short description of each."""
+    names = dict(SKIMAGE_BUILTINS)
+    font = "Noto Color Emoji" if emoji_font_path() else "drawn fallback (emoji font absent)"
+    for name, char in EMOJI.items():
+        names[name] = f"emoji {char} (RGBA, {font})"
+    return names
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    """Float image in [0, 1] (values clipped) or uint8 → uint8 of the same shape."""
+    img = np.asarray(img)
+    if img.dtype == np.uint8:
+        return img
+    if img.dtype == bool:
+        return img.astype(np.uint8) * 255
+    return (np.clip(np.nan_to_num(img.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def _as_float(img: np.ndarray) -> np.ndarray:
+    img = np.asarray(img)
+    if img.dtype == bool:
+        return img.astype(np.float32)
+    if img.dtype == np.uint8:
+        return img.astype(np.float32) / 255.0
+    return img.astype(np.float32)
+
+
+def _convert(img: np.ndarray, mode: str) -> np.ndarray:
+    """Convert a float image to 'RGB', 'RGBA' or 'L' channels."""
+    if img.ndim == 2:
+        img = img[..., None]
+    c = img.shape[-1]
+    if mode == "L":
+        rgb = img[..., :3] if c >= 3 else np.repeat(img[..., :1], 3, axis=-1)
+        return (rgb @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
+    if c == 1:
+        img = np.repeat(img, 3, axis=-1)
+    elif c == 2:
+        img = np.concatenate([np.repeat(img[..., :1], 3, axis=-1), img[..., 1:2]], axis=-1)
+    if mode == "RGB":
+        if img.shape[-1] == 4:
+            # composite on white, the way the image looks in a viewer
+            a = img[..., 3:4]
+            return img[..., :3] * a + (1.0 - a)
+        return img[..., :3]
+    if mode == "RGBA":
+        if img.shape[-1] == 3:
+            return np.concatenate([img, np.ones_like(img[..., :1])], axis=-1)
+        return img
+    raise BadInput(f"unknown image mode {mode!r}; allowed: RGB, RGBA, L")
+
+
+def resize(img: np.ndarray, size: int | tuple[int, int], *, crop: bool = True) -> np.ndarray:
+    """Resize a float image to `size` (int → square; (H, W) otherwise).
+
+    With ``crop`` the largest centred region of the target aspect ratio is cut first, so nothing
+    is stretched.
+    """
+    h, w = (size, size) if isinstance(size, int) else size
+    if h < 1 or w < 1:
+        raise BadInput(f"image size {size} must be ≥ 1")
+    img = np.asarray(img, np.float32)
+    if crop:
+        ih, iw = img.shape[:2]
+        scale = min(ih / h, iw / w)
+        ch, cw = max(1, round(h * scale)), max(1, round(w * scale))
+        top, left = (ih - ch) // 2, (iw - cw) // 2
+        img = img[top : top + ch, left : left + cw]
+    chans = [
+        np.asarray(
+            Image.fromarray(img[..., k], mode="F").resize((w, h), Image.Resampling.LANCZOS)
+        )
+        for k in range(img.shape[-1])
+    ]
+    return np.clip(np.stack(chans, axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+def random_crop(img: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random `size`×`size` crop of `img` (H, W ≥ size)."""
+    h, w = img.shape[:2]
+    if h < size or w < size:
+        raise BadInput(f"image {h}×{w} is smaller than the crop {size}×{size}")
+    y = int(rng.integers(0, h - size + 1))
+    x = int(rng.integers(0, w - size + 1))
+    return img[y : y + size, x : x + size]
+
+
+def _emoji_rendered(char: str, font_path: Path) -> np.ndarray:
+    # Noto Color Emoji is a bitmap font that only exists at size 109.
+    font = ImageFont.truetype(str(font_path), 109)
+    canvas = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(canvas).text((8, 8), char, font=font, embedded_color=True)
+    box = canvas.getbbox()
+    if box is None:
+        raise BadInput(f"the emoji font has no glyph for {char!r}")
+    rgba = _as_float(np.asarray(canvas.crop(box)))
+    h, w = rgba.shape[:2]
+    side = max(h, w)
+    square = np.zeros((side, side, 4), np.float32)
+    square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = rgba
+    return square
+
+
+def _drawn_target(name: str, side: int = 128) -> np.ndarray:
+    """A simple drawn RGBA shape standing in for an emoji when the font is absent."""
+    im = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    s = side / 128
+    if name in ("lizard", "gecko"):
+        green, dark = (120, 190, 60, 255), (60, 120, 30, 255)
+        d.ellipse([40 * s, 20 * s, 88 * s, 108 * s], fill=green)  # body
+        d.ellipse([50 * s, 4 * s, 78 * s, 34 * s], fill=green)  # head
+        for x0, y0, x1, y1 in ((40, 40, 18, 28), (88, 40, 110, 28), (40, 88, 18, 100), (88, 88, 110, 100)):
+            d.line([x0 * s, y0 * s, x1 * s, y1 * s], fill=dark, width=max(1, int(8 * s)))
+        d.line([64 * s, 106 * s, 80 * s, 124 * s], fill=dark, width=max(1, int(8 * s)))
+        d.ellipse([56 * s, 12 * s, 62 * s, 18 * s], fill=(0, 0, 0, 255))
+        d.ellipse([66 * s, 12 * s, 72 * s, 18 * s], fill=(0, 0, 0, 255))
+    elif name == "heart":
+        red = (220, 40, 60, 255)
+        d.ellipse([14 * s, 20 * s, 66 * s, 72 * s], fill=red)
+        d.ellipse([62 * s, 20 * s, 114 * s, 72 * s], fill=red)
+        d.polygon([(18 * s, 56 * s), (110 * s, 56 * s), (64 * s, 116 * s)], fill=red)
+    else:
+        hue = (sum(map(ord, name)) * 47) % 255
+        colour = tuple(int(v) for v in (hue, 255 - hue, (hue * 3) % 255)) + (255,)
+        d.ellipse([12 * s, 12 * s, 116 * s, 116 * s], fill=colour)
+        d.ellipse([40 * s, 40 * s, 88 * s, 88 * s], fill=(255, 255, 255, 255))
+    return _as_float(np.asarray(im))
+
+
+def load_emoji(name: str) -> np.ndarray:
+    """A named emoji as float RGBA (square, tightly framed). Drawn fallback without the font."""
+    if name not in EMOJI:
+        raise BadInput(f"unknown emoji {name!r}; known: {', '.join(sorted(EMOJI))}")
+    font = emoji_font_path()
+    if font is None:
+        return _drawn_target(name)
+    try:
+        return _emoji_rendered(EMOJI[name], font)
+    except OSError:
+        return _drawn_target(name)
+
+
+def _read_file(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise BadInput(
+            f"image {str(path)!r} is neither a file nor a built-in name"
+            f" (built-ins: {', '.join(list_builtins())})"
+        )
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode in ("P", "LA", "PA", "RGBA", "La") or "transparency" in im.info:
+                im = im.convert("RGBA")
+            elif im.mode not in ("L", "RGB"):
+                im = im.convert("RGB")
+            return _as_float(np.asarray(im))
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise BadInput(f"cannot read image {str(path)!r}: {e}") from None
+
+
+def load_image(
+    source: str | Path,
+    *,
+    size: int | tuple[int, int] | None = None,
+    mode: str = "RGB",
+) -> np.ndarray:
+    """Load an image from a file path or a built-in name (see `list_builtins`).
+
+    Args:
+        source: a path, or a built-in name such as ``"brick"`` or ``"lizard"``.
+        size: resize to this (int → square; (H, W)), centre-cropping to keep the aspect ratio.
+        mode: ``"RGB"``, ``"RGBA"`` or ``"L"``.
+
+    Returns:
+        float32 (H, W, 3|4|1) in [0, 1].
+
+    Raises:
+        BadInput: unknown name, missing or unreadable file, bad size or mode.
+    """
+    if mode not in ("RGB", "RGBA", "L"):
+        raise BadInput(f"unknown image mode {mode!r}; allowed: RGB, RGBA, L")
+    name = str(source)
+    if name in SKIMAGE_BUILTINS and not Path(name).exists():
+        import skimage.data
+
+        img = _as_float(getattr(skimage.data, name)())
+    elif name in EMOJI and not Path(name).exists():
+        img = load_emoji(name)
+    else:
+        img = _read_file(Path(name))
+    img = _convert(img, mode)
+    if size is not None:
+        img = resize(img, size)
+    return np.ascontiguousarray(img, dtype=np.float32)
+
+
+def upscale(img: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour enlargement by an integer `factor` (keeps cells crisp)."""
+    return np.repeat(np.repeat(np.asarray(img), factor, axis=0), factor, axis=1)
+
+
+def save_png(path: str | Path, img: np.ndarray) -> Path:
+    """Save a float [0, 1] or uint8 image (H, W[, 1|3|4]) as PNG. Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arr = to_uint8(img)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    Image.fromarray(arr).save(path, format="PNG")
+    return path
+
+
+def _frames_uint8(frames: Sequence[np.ndarray] | np.ndarray) -> list[np.ndarray]:
+    out = []
+    for f in frames:
+        a = to_uint8(f)
+        if a.ndim == 3 and a.shape[-1] == 1:
+            a = np.repeat(a, 3, axis=-1)
+        elif a.ndim == 2:
+            a = np.repeat(a[..., None], 3, axis=-1)
+        elif a.shape[-1] == 4:
+            a = to_uint8(_convert(_as_float(a), "RGB"))
+        out.append(a)
+    if not out:
+        raise BadInput("no frames to write")
+    return out
+
+
+def write_gif(path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 20) -> Path:
+    """Write frames (T, H, W[, C]) as a looping GIF. Returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imgs = [Image.fromarray(f) for f in _frames_uint8(frames)]
+    imgs[0].save(
+        path, format="GIF", save_all=True, append_images=imgs[1:],
+        duration=max(20, int(round(1000 / fps))), loop=0, optimize=False,
+    )
+    return path
+
+
+def write_mp4(path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 30) -> Path:
+    """Write frames (T, H, W[, C]) as an H.264 MP4 (sides padded to even sizes). Returns the path."""
+    import imageio.v2 as imageio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrs = _frames_uint8(frames)
+    h, w = arrs[0].shape[:2]
+    ph, pw = h + h % 2, w + w % 2
+    writer = imageio.get_writer(
+        path, fps=fps, codec="libx264", quality=8, pixelformat="yuv420p", macro_block_size=1,
+        ffmpeg_log_level="error",
+    )
+    try:
+        for a in arrs:
+            if (ph, pw) != (h, w):
+                a = np.pad(a, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+            writer.append_data(a)
+    finally:
+        writer.close()
+    return path
+
+
+def image_grid(
+    images: Sequence[np.ndarray], *, cols: int | None = None, pad: int = 2, background: float = 1.0
+) -> np.ndarray:
+    """Tile images (each (H, W[, C]), may differ in size) into one float RGB image."""
+    if not images:
+        raise BadInput("no images to put in a grid")
+    rgb = [_convert(_as_float(im), "RGB") for im in images]
+    cols = cols or int(np.ceil(np.sqrt(len(rgb))))
+    rows = int(np.ceil(len(rgb) / cols))
+    ch = max(im.shape[0] for im in rgb)
+    cw = max(im.shape[1] for im in rgb)
+    grid = np.full((rows * ch + (rows + 1) * pad, cols * cw + (cols + 1) * pad, 3), background, np.float32)
+    for i, im in enumerate(rgb):
+        r, c = divmod(i, cols)
+        y, x = pad + r * (ch + pad), pad + c * (cw + pad)
+        grid[y : y + im.shape[0], x : x + im.shape[1]] = im
+    return grid
+
+
+def plot_curves(
+    path: str | Path,
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    xlabel: str = "step",
+    ylabel: str = "",
+    title: str = "",
+    logy: bool = False,
+    hlines: dict[str, float] | None = None,
+) -> Path:
+    """Line plot of ``{label: (xs, ys)}`` saved as PNG (optional labelled horizontal lines)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=110)
+    for label, (xs, ys) in curves.items():
+        ax.plot(list(xs), list(ys), label=label, lw=1.4)
+    for label, y in (hlines or {}).items():
+        ax.axhline(y, ls="--", lw=1, color="grey")
+        ax.annotate(label, (0.01, y), xycoords=("axes fraction", "data"), fontsize=8, color="grey")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if len(curves) > 1:
+        ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def colourise(values: np.ndarray, cmap: str = "viridis", vmin: float | None = None,
+              vmax: float | None = None) -> np.ndarray:
+    """Map a 2D array to float RGB with a matplotlib colour map."""
+    import matplotlib
+
+    values = np.asarray(values, np.float32)
+    lo = float(values.min()) if vmin is None else vmin
+    hi = float(values.max()) if vmax is None else vmax
+    norm = (values - lo) / (hi - lo if hi > lo else 1.0)
+    fn: Callable[[np.ndarray], np.ndarray] = matplotlib.colormaps[cmap]
+    return fn(np.clip(norm, 0, 1))[..., :3].astype(np.float32)
