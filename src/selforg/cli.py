@@ -33,14 +33,10 @@ TOOLS: dict[str, str] = {
 
 def build_parser(argv: list[str]) -> Parser:
     """The parser, with the sub-commands of the system named in `argv` (or none) attached."""
-    epilog = "systems:\n" + "\n".join(f"  {k:<6} {v}" for k, v in SYSTEMS.items())
-    epilog += "\n\nother commands:\n" + "\n".join(f"  {k:<6} {v}" for k, v in TOOLS.items())
-    epilog += "\n\n`selforg <system> --help` lists a system's verbs."
     parser = Parser(
         prog="selforg",
         description="selforg: self-organising systems, learned and emergent.",
-        epilog=epilog,
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        epilog="`selforg <system> --help` lists a system's verbs; make run starts the tour.",
     )
     sub = parser.add_subparsers(dest="command", metavar="<system>", parser_class=Parser)
     wanted = argv[0] if argv else None

@@ -37,12 +37,18 @@ def add_common(
         parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
     if out:
         parser.add_argument(
-            "--out", type=Path, default=None, metavar="DIR",
+            "--out",
+            type=Path,
+            default=None,
+            metavar="DIR",
             help="write the run folder here (default runs/<system>-<verb>/<time>-<name>/)",
         )
     if resume:
         parser.add_argument(
-            "--resume", type=Path, default=None, metavar="DIR",
+            "--resume",
+            type=Path,
+            default=None,
+            metavar="DIR",
             help="continue the run in DIR from its latest checkpoint",
         )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -105,7 +111,9 @@ def size_2d(text: str) -> tuple[int, int]:
         else:
             raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size (write WxH, e.g. 240x135)") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size (write WxH, e.g. 240x135)"
+        ) from None
     if w < 1 or h < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: both sides must be ≥ 1")
     return w, h

@@ -68,7 +68,9 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     Unknown keys are refused, so a config.json from another system cannot load silently.
     """
     if not isinstance(data, dict):
-        raise BadInput(f"config for {cls.__name__} must be a JSON object, got {type(data).__name__}")
+        raise BadInput(
+            f"config for {cls.__name__} must be a JSON object, got {type(data).__name__}"
+        )
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - names)

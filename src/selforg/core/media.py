@@ -136,9 +136,7 @@ def resize(img: np.ndarray, size: int | tuple[int, int], *, crop: bool = True) -
         top, left = (ih - ch) // 2, (iw - cw) // 2
         img = img[top : top + ch, left : left + cw]
     chans = [
-        np.asarray(
-            Image.fromarray(img[..., k], mode="F").resize((w, h), Image.Resampling.LANCZOS)
-        )
+        np.asarray(Image.fromarray(img[..., k], mode="F").resize((w, h), Image.Resampling.LANCZOS))
         for k in range(img.shape[-1])
     ]
     return np.clip(np.stack(chans, axis=-1), 0.0, 1.0).astype(np.float32)
@@ -179,7 +177,12 @@ def _drawn_target(name: str, side: int = 128) -> np.ndarray:
         green, dark = (120, 190, 60, 255), (60, 120, 30, 255)
         d.ellipse([40 * s, 20 * s, 88 * s, 108 * s], fill=green)  # body
         d.ellipse([50 * s, 4 * s, 78 * s, 34 * s], fill=green)  # head
-        for x0, y0, x1, y1 in ((40, 40, 18, 28), (88, 40, 110, 28), (40, 88, 18, 100), (88, 88, 110, 100)):
+        for x0, y0, x1, y1 in (
+            (40, 40, 18, 28),
+            (88, 40, 110, 28),
+            (40, 88, 18, 100),
+            (88, 88, 110, 100),
+        ):
             d.line([x0 * s, y0 * s, x1 * s, y1 * s], fill=dark, width=max(1, int(8 * s)))
         d.line([64 * s, 106 * s, 80 * s, 124 * s], fill=dark, width=max(1, int(8 * s)))
         d.ellipse([56 * s, 12 * s, 62 * s, 18 * s], fill=(0, 0, 0, 255))
@@ -296,20 +299,29 @@ def _frames_uint8(frames: Sequence[np.ndarray] | np.ndarray) -> list[np.ndarray]
     return out
 
 
-def write_gif(path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 20) -> Path:
+def write_gif(
+    path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 20
+) -> Path:
     """Write frames (T, H, W[, C]) as a looping GIF. Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     imgs = [Image.fromarray(f) for f in _frames_uint8(frames)]
     imgs[0].save(
-        path, format="GIF", save_all=True, append_images=imgs[1:],
-        duration=max(20, int(round(1000 / fps))), loop=0, optimize=False,
+        path,
+        format="GIF",
+        save_all=True,
+        append_images=imgs[1:],
+        duration=max(20, int(round(1000 / fps))),
+        loop=0,
+        optimize=False,
     )
     return path
 
 
-def write_mp4(path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 30) -> Path:
-    """Write frames (T, H, W[, C]) as an H.264 MP4 (sides padded to even sizes). Returns the path."""
+def write_mp4(
+    path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 30
+) -> Path:
+    """Write frames (T, H, W[, C]) as H.264 MP4 (odd sides padded to even). Returns the path."""
     import imageio.v2 as imageio
 
     path = Path(path)
@@ -318,7 +330,12 @@ def write_mp4(path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fp
     h, w = arrs[0].shape[:2]
     ph, pw = h + h % 2, w + w % 2
     writer = imageio.get_writer(
-        path, fps=fps, codec="libx264", quality=8, pixelformat="yuv420p", macro_block_size=1,
+        path,
+        fps=fps,
+        codec="libx264",
+        quality=8,
+        pixelformat="yuv420p",
+        macro_block_size=1,
         ffmpeg_log_level="error",
     )
     try:
@@ -342,7 +359,9 @@ def image_grid(
     rows = int(np.ceil(len(rgb) / cols))
     ch = max(im.shape[0] for im in rgb)
     cw = max(im.shape[1] for im in rgb)
-    grid = np.full((rows * ch + (rows + 1) * pad, cols * cw + (cols + 1) * pad, 3), background, np.float32)
+    grid = np.full(
+        (rows * ch + (rows + 1) * pad, cols * cw + (cols + 1) * pad, 3), background, np.float32
+    )
     for i, im in enumerate(rgb):
         r, c = divmod(i, cols)
         y, x = pad + r * (ch + pad), pad + c * (cw + pad)
@@ -389,8 +408,9 @@ def plot_curves(
     return path
 
 
-def colourise(values: np.ndarray, cmap: str = "viridis", vmin: float | None = None,
-              vmax: float | None = None) -> np.ndarray:
+def colourise(
+    values: np.ndarray, cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None
+) -> np.ndarray:
     """Map a 2D array to float RGB with a matplotlib colour map."""
     import matplotlib
 

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,7 +78,9 @@ def checkpoint_bytes(tree: Any, meta: dict[str, Any]) -> bytes:
     arrays = {}
     for i, leaf in enumerate(leaves):
         if _is_saved_leaf(leaf):
-            if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(
+                leaf.dtype, jax.dtypes.prng_key
+            ):
                 leaf = jax.random.key_data(leaf)
             arrays[f"leaf_{i:05d}"] = np.asarray(leaf)
     digest = hashlib.sha256()
@@ -101,13 +103,16 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
     if not path.is_file():
         raise BadInput(f"checkpoint {path} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Read the bytes first: np.load on a damaged file can leak its handle.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
             meta = json.loads(bytes(z["__meta__"]).decode())
             arrays = {k: z[k] for k in z.files if k != "__meta__"}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, json.JSONDecodeError) as e:
         raise BadInput(f"checkpoint {path} is corrupt or not a selforg checkpoint ({e})") from None
     if meta.get("format") != CHECKPOINT_FORMAT:
-        raise BadInput(f"checkpoint {path} has format {meta.get('format')!r}, expected {CHECKPOINT_FORMAT}")
+        raise BadInput(
+            f"checkpoint {path} has format {meta.get('format')!r}, expected {CHECKPOINT_FORMAT}"
+        )
     digest = hashlib.sha256()
     for name in sorted(arrays):
         digest.update(name.encode())
@@ -115,6 +120,14 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
     if digest.hexdigest() != meta.get("sha256"):
         raise BadInput(f"checkpoint {path} is corrupt (its checksum does not match its data)")
     return meta, arrays
+
+
+def _check_fits(value: np.ndarray, leaf: Any, i: int, source: str) -> None:
+    if value.shape != leaf.shape or value.dtype != leaf.dtype:
+        raise BadInput(
+            f"{source} does not fit this model/config (leaf {i}:"
+            f" {value.dtype}{list(value.shape)} vs {leaf.dtype}{list(leaf.shape)})"
+        )
 
 
 def restore_tree(template: T, arrays: dict[str, np.ndarray], *, source: str = "checkpoint") -> T:
@@ -132,19 +145,11 @@ def restore_tree(template: T, arrays: dict[str, np.ndarray], *, source: str = "c
         if isinstance(leaf, jax.Array):
             if jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
                 value = jax.random.wrap_key_data(value)
-            elif value.shape != leaf.shape or value.dtype != leaf.dtype:
-                raise BadInput(
-                    f"{source} does not fit this model/config (leaf {i}: {value.dtype}{list(value.shape)}"
-                    f" vs {leaf.dtype}{list(leaf.shape)})"
-                )
             else:
+                _check_fits(value, leaf, i, source)
                 value = jax.numpy.asarray(value)
         elif isinstance(leaf, np.ndarray):
-            if value.shape != leaf.shape or value.dtype != leaf.dtype:
-                raise BadInput(
-                    f"{source} does not fit this model/config (leaf {i}: {value.dtype}{list(value.shape)}"
-                    f" vs {leaf.dtype}{list(leaf.shape)})"
-                )
+            _check_fits(value, leaf, i, source)
         else:
             value = type(leaf)(value.item())
         new.append(value)
@@ -177,7 +182,6 @@ class Run:
     verb: str
     config: Any
     resumed: bool = False
-    _metrics: Any = field(default=None, repr=False)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -194,11 +198,9 @@ class Run:
         return p
 
     def log(self, record: dict[str, Any]) -> None:
-        """Append one JSON object to metrics.jsonl and flush it to disk."""
-        if self._metrics is None:
-            self._metrics = open(self.metrics_path, "a", encoding="utf-8")  # noqa: SIM115
-        self._metrics.write(json.dumps(_jsonable(record)) + "\n")
-        self._metrics.flush()
+        """Append one JSON object to metrics.jsonl (opened per call, so nothing stays open)."""
+        with open(self.metrics_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(_jsonable(record)) + "\n")
 
     def read_metrics(self) -> list[dict[str, Any]]:
         if not self.metrics_path.exists():
@@ -255,14 +257,11 @@ class Run:
                 f" not '{self.system} {self.verb}'"
             )
         if meta.get("config_hash") != config_hash(self.config):
-            raise BadInput(f"checkpoint {path} was written with another config than {self.path}/config.json")
+            raise BadInput(
+                f"checkpoint {path} was written with another config than {self.path}/config.json"
+            )
         state = restore_tree(template, arrays, source=f"checkpoint {path}")
         return state, int(meta["step"]), meta.get("extra", {})
-
-    def close(self) -> None:
-        if self._metrics is not None:
-            self._metrics.close()
-            self._metrics = None
 
 
 def _jsonable(obj: Any) -> Any:

@@ -97,7 +97,6 @@ def train_loop(
     last_ckpt_time = time.monotonic()
     t0 = time.monotonic()
     step = start
-    last: dict[str, float] = {}
 
     def checkpoint(s: Any, n: int, metrics: dict[str, float]) -> None:
         nonlocal best, last_ckpt_time
@@ -108,9 +107,10 @@ def train_loop(
         run.save_checkpoint(s, step=n, best=is_best, extra={"best": best})
         last_ckpt_time = time.monotonic()
 
-    with graceful_interrupt() as flag, make_progress(
-        quiet=settings.quiet, fields="{task.fields[info]}"
-    ) as bar:
+    with (
+        graceful_interrupt() as flag,
+        make_progress(quiet=settings.quiet, fields="{task.fields[info]}") as bar,
+    ):
         task = bar.add_task(
             settings.description, total=settings.steps, completed=start, info="", rate=""
         )
@@ -123,7 +123,7 @@ def train_loop(
                     f"{', '.join(bad)} became non-finite at step {step + 1}; the last good"
                     f" checkpoint is kept in {run.checkpoint_dir}"
                 )
-            state, step, last = new_state, step + 1, metrics
+            state, step = new_state, step + 1
             elapsed = time.monotonic() - t0
             rate = (step - start) / max(elapsed, 1e-9)
             info = " ".join(f"{k} {v:.4g}" for k, v in list(metrics.items())[:3])
