@@ -1,0 +1,327 @@
+"""Trained logic CA circuits as data: wiring + chosen gate per node, JSON files, pruning, counts.
+
+Miotti et al., "Differentiable Logic Cellular Automata" (2025). A circuit has K perception kernels
+(each a small gate network on the 9 values of one channel's 3×3 patch, row-major, centre 4; all
+kernels share one wiring and each has its own gates) and an update network whose input is the
+cell's own C bits followed by every kernel output, flattened as (channel, output bit, kernel), and
+whose C outputs are the cell's next state.
+
+The file format (``selforg-logic-circuit/1``)::
+
+    {"format": "selforg-logic-circuit/1", "channels": C, "kernels": K, "boundary": "periodic",
+     "perception": [{"a": [...], "b": [...], "ops": [[...] * K]}, ...],
+     "update": [{"a": [...], "b": [...], "ops": [...]}, ...]}
+
+`netlist` flattens a circuit into straight-line bitwise instructions over registers (the form the
+packed engine and the C export run); with ``prune=True`` pass-through gates become wires and gates
+no output depends on are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selforg.core.errors import BadInput
+from selforg.logic import gates
+
+FORMAT = "selforg-logic-circuit/1"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One gate layer: gate j reads inputs ``a[j]``, ``b[j]`` of the previous layer.
+
+    Attributes:
+        a, b: int32 (out,) input indices.
+        ops: int32 (R, out) gate index per replica (R = K kernels, or 1 for the update network).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    ops: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return len(self.a)
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """A discrete logic CA rule. See the module docstring for the meaning of each part."""
+
+    channels: int
+    kernels: int
+    boundary: str
+    perception: tuple[Layer, ...]
+    update: tuple[Layer, ...]
+
+    @property
+    def perception_bits(self) -> int:
+        """Output bits P of one kernel."""
+        return self.perception[-1].width
+
+    @property
+    def update_inputs(self) -> int:
+        return self.channels + self.channels * self.perception_bits * self.kernels
+
+    def to_dict(self) -> dict[str, Any]:
+        def layer(l: Layer, per_kernel: bool) -> dict[str, Any]:
+            ops = l.ops.tolist() if per_kernel else l.ops[0].tolist()
+            return {"a": l.a.tolist(), "b": l.b.tolist(), "ops": ops}
+
+        return {
+            "format": FORMAT,
+            "channels": self.channels,
+            "kernels": self.kernels,
+            "boundary": self.boundary,
+            "perception": [layer(l, True) for l in self.perception],
+            "update": [layer(l, False) for l in self.update],
+        }
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), separators=(",", ":")) + "\n", encoding="utf-8")
+        return path
+
+
+def _int_array(value: Any, where: str, ndim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise BadInput(f"{where} is not a rectangular list of integers") from None
+    if arr.ndim != ndim or arr.size == 0 or arr.dtype.kind not in "iu":
+        raise BadInput(f"{where} must be a non-empty {ndim}-D list of integers")
+    return arr.astype(np.int32)
+
+
+def _layer(d: Any, where: str, n_in: int, replicas: int | None) -> Layer:
+    if not isinstance(d, dict) or not {"a", "b", "ops"} <= set(d):
+        raise BadInput(f"{where} must be an object with keys a, b, ops")
+    a = _int_array(d["a"], f"{where}.a", 1)
+    b = _int_array(d["b"], f"{where}.b", 1)
+    ops = _int_array(d["ops"], f"{where}.ops", 1 if replicas is None else 2)
+    if replicas is None:
+        ops = ops[None]
+    if len(a) != len(b) or ops.shape != (replicas or 1, len(a)):
+        raise BadInput(f"{where}: a, b and ops disagree in size")
+    for name, idx in (("a", a), ("b", b)):
+        if idx.min() < 0 or idx.max() >= n_in:
+            raise BadInput(f"{where}.{name} has an index outside 0..{n_in - 1}")
+    if ops.min() < 0 or ops.max() > 15:
+        raise BadInput(f"{where}.ops has a gate outside 0..15")
+    return Layer(a, b, ops)
+
+
+def from_dict(d: Any) -> Circuit:
+    """Validate and build a circuit from its JSON object.
+
+    Raises:
+        BadInput: anything malformed (format, sizes, indices, gate numbers), named precisely.
+    """
+    if not isinstance(d, dict):
+        raise BadInput("a circuit file must hold a JSON object")
+    if d.get("format") != FORMAT:
+        raise BadInput(f"circuit format is {d.get('format')!r}, expected {FORMAT!r}")
+    for key in ("channels", "kernels"):
+        if not isinstance(d.get(key), int) or d[key] < 1:
+            raise BadInput(f"circuit '{key}' must be an integer ≥ 1")
+    if d.get("boundary") not in ("periodic", "zero"):
+        raise BadInput(f"circuit boundary {d.get('boundary')!r} (allowed: periodic, zero)")
+    for key in ("perception", "update"):
+        if not isinstance(d.get(key), list) or not d[key]:
+            raise BadInput(f"circuit '{key}' must be a non-empty list of layers")
+    c, k = d["channels"], d["kernels"]
+    perception, n_in = [], 9
+    for i, ld in enumerate(d["perception"]):
+        layer = _layer(ld, f"perception[{i}]", n_in, k)
+        perception.append(layer)
+        n_in = layer.width
+    n_in = c + c * n_in * k
+    update = []
+    for i, ld in enumerate(d["update"]):
+        layer = _layer(ld, f"update[{i}]", n_in, None)
+        update.append(layer)
+        n_in = layer.width
+    if n_in != c:
+        raise BadInput(f"the last update layer has {n_in} gates but the circuit has {c} channels")
+    return Circuit(c, k, d["boundary"], tuple(perception), tuple(update))
+
+
+def load(path: str | Path) -> Circuit:
+    """Read a circuit JSON file. Raises BadInput when missing or malformed."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"cannot read circuit {path} ({e.__class__.__name__})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"circuit {path} is not valid JSON ({e.msg} at line {e.lineno})") from None
+    try:
+        return from_dict(data)
+    except BadInput as e:
+        raise BadInput(f"circuit {path}: {e}") from None
+
+
+@dataclass(frozen=True)
+class Netlist:
+    """Straight-line bitwise program of one cell update.
+
+    Registers 0 .. 9C-1 hold the 3×3 patch of each channel (register ``9c + p``); instruction i
+    writes register ``9C + i`` = ``ops[i](reg[a[i]], reg[b[i]])``; the new state of channel c is
+    register ``outputs[c]``.
+
+    Attributes:
+        ops, a, b: int32 (n,) instructions. outputs: int32 (C,). origin: (n,) tuples
+        ``(section, layer, replica, gate)`` naming the circuit gate each instruction came from.
+    """
+
+    channels: int
+    ops: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    outputs: np.ndarray
+    origin: tuple[tuple[str, int, int, int], ...]
+
+    @property
+    def n_inputs(self) -> int:
+        return 9 * self.channels
+
+    @property
+    def n_registers(self) -> int:
+        return self.n_inputs + len(self.ops)
+
+
+def netlist(circuit: Circuit, *, prune: bool = True) -> Netlist:
+    """Flatten `circuit` (perception instanced per channel and kernel) into a `Netlist`."""
+    ops, a_list, b_list, origin = [], [], [], []
+    n_in = 9 * circuit.channels
+
+    def emit(op: int, ra: int, rb: int, tag: tuple[str, int, int, int]) -> int:
+        ops.append(int(op))
+        a_list.append(ra)
+        b_list.append(rb)
+        origin.append(tag)
+        return n_in + len(ops) - 1
+
+    kernel_out = {}
+    for c in range(circuit.channels):
+        for k in range(circuit.kernels):
+            cur = [9 * c + p for p in range(9)]
+            for li, layer in enumerate(circuit.perception):
+                tag = ("perception", li, k)
+                cur = [
+                    emit(layer.ops[k, j], cur[layer.a[j]], cur[layer.b[j]], (*tag, j))
+                    for j in range(layer.width)
+                ]
+            kernel_out[c, k] = cur
+    cur = [9 * c + 4 for c in range(circuit.channels)]
+    for c in range(circuit.channels):
+        for bit in range(circuit.perception_bits):
+            cur.extend(kernel_out[c, k][bit] for k in range(circuit.kernels))
+    for li, layer in enumerate(circuit.update):
+        cur = [
+            emit(layer.ops[0, j], cur[layer.a[j]], cur[layer.b[j]], ("update", li, 0, j))
+            for j in range(layer.width)
+        ]
+    net = Netlist(
+        circuit.channels, np.array(ops, np.int32), np.array(a_list, np.int32),
+        np.array(b_list, np.int32), np.array(cur, np.int32), tuple(origin),
+    )
+    return _prune(net) if prune else net
+
+
+def _prune(net: Netlist) -> Netlist:
+    """Pass-throughs become wires, unread inputs are ignored, dead instructions dropped."""
+    n_in, n = net.n_inputs, len(net.ops)
+    alias = np.arange(n_in + n)
+    a = net.a.copy()
+    b = net.b.copy()
+    for i in range(n):
+        a[i], b[i] = alias[a[i]], alias[b[i]]
+        op = net.ops[i]
+        if op == 3:
+            alias[n_in + i] = a[i]
+        elif op == 5:
+            alias[n_in + i] = b[i]
+    outputs = alias[net.outputs]
+    live = np.zeros(n_in + n, bool)
+    live[outputs] = True
+    for i in range(n - 1, -1, -1):
+        op = net.ops[i]
+        if not live[n_in + i] or op in gates.PASS_THROUGH:
+            continue
+        use_a, use_b = gates.USES[op]
+        if use_a:
+            live[a[i]] = True
+        if use_b:
+            live[b[i]] = True
+    keep = [i for i in range(n) if live[n_in + i] and net.ops[i] not in gates.PASS_THROUGH]
+    remap = np.arange(n_in + n)
+    for new_i, i in enumerate(keep):
+        remap[n_in + i] = n_in + new_i
+    new_a = np.array([remap[a[i]] if gates.USES[net.ops[i]][0] else 0 for i in keep], np.int32)
+    new_b = np.array([remap[b[i]] if gates.USES[net.ops[i]][1] else 0 for i in keep], np.int32)
+    return Netlist(
+        net.channels, net.ops[keep].astype(np.int32), new_a.reshape(-1), new_b.reshape(-1),
+        remap[outputs].astype(np.int32), tuple(net.origin[i] for i in keep),
+    )
+
+
+def stats(circuit: Circuit) -> dict[str, Any]:
+    """Gate counts of a circuit.
+
+    Returns:
+        dict with ``gates`` (every gate; kernels counted once each, not per channel),
+        ``active`` (gates that are not pass-throughs), ``active_after_pruning`` (of those, the
+        ones some output depends on), ``ops_per_cell`` (bitwise operations of one cell update in
+        the pruned netlist, perception instanced per channel), and ``op_counts`` (gate name ->
+        count among the active gates after pruning).
+    """
+    total = sum(l.ops.size for l in circuit.perception + circuit.update)
+    active = sum(
+        int(np.isin(l.ops, gates.PASS_THROUGH, invert=True).sum())
+        for l in circuit.perception + circuit.update
+    )
+    pruned = netlist(circuit, prune=True)
+    kept = sorted(set(pruned.origin))
+    names = Counter()
+    for section, li, k, j in kept:
+        layers = circuit.perception if section == "perception" else circuit.update
+        names[gates.NAMES[int(layers[li].ops[k, j])]] += 1
+    return {
+        "gates": int(total),
+        "active": int(active),
+        "active_after_pruning": len(kept),
+        "ops_per_cell": len(pruned.ops),
+        "op_counts": dict(names.most_common()),
+    }
+
+
+def pruned_circuit(circuit: Circuit) -> Circuit:
+    """The same rule with every gate no output depends on set to FALSE (a constant)."""
+    kept = set(netlist(circuit, prune=True).origin)
+
+    def clean(section: str, layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+        out = []
+        for li, l in enumerate(layers):
+            ops = l.ops.copy()
+            for k in range(ops.shape[0]):
+                for j in range(ops.shape[1]):
+                    if ops[k, j] not in gates.PASS_THROUGH and (section, li, k, j) not in kept:
+                        ops[k, j] = 0
+            out.append(Layer(l.a, l.b, ops))
+        return tuple(out)
+
+    return Circuit(
+        circuit.channels, circuit.kernels, circuit.boundary,
+        clean("perception", circuit.perception), clean("update", circuit.update),
+    )

@@ -1,0 +1,125 @@
+"""Configs of the logic-gate cellular automata: one frozen dataclass, one preset per experiment.
+
+Miotti, Niklasson, Randazzo, Mordvintsev, "Differentiable Logic Cellular Automata" (2025), the
+experiment table. The defaults are the Game of Life run (the headline result), which stops as soon
+as every one of the 512 boards is right under the discrete (hard) rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from selforg.core.config import replace
+from selforg.core.errors import BadInput
+
+EXPERIMENTS = ("life", "checkerboard", "lizard", "colors")
+BOUNDARIES = ("periodic", "zero")
+
+
+@dataclass(frozen=True)
+class LogicConfig:
+    """One training run of a logic CA.
+
+    Attributes:
+        experiment: life | checkerboard | lizard | colors (selects data and target).
+        height, width: grid the rule is trained on.
+        channels: C binary channels per cell.
+        steps: automaton steps per rollout; the loss is taken at the last one.
+        batch: rollouts per iteration.
+        iters: maximum optimisation steps.
+        lr: constant AdamW learning rate.
+        kernels: K perception kernels (all share one wiring).
+        perception_widths: layer widths of a kernel, starting with its 9 inputs.
+        update_widths: gate layers of the update circuit, after its input; the last equals C.
+        boundary: periodic | zero.
+        asynchronous: each cell fires with probability `fire_rate` per step.
+        fire_rate: the async firing probability.
+        wiring: unique | random (layers after the first perception layer).
+        clip: element-wise gradient clip before AdamW.
+        weight_decay: AdamW weight decay.
+        seed: wiring, sampling and (async) masks all derive from it.
+        stop_at_zero: stop once the hard error is 0 (Life: on all 512 boards).
+        log_every, checkpoint_every: cadence.
+    """
+
+    experiment: str = "life"
+    height: int = 3
+    width: int = 3
+    channels: int = 1
+    steps: int = 1
+    batch: int = 20
+    iters: int = 5000
+    lr: float = 0.05
+    kernels: int = 16
+    perception_widths: tuple[int, ...] = (9, 8, 4, 2, 1)
+    update_widths: tuple[int, ...] = (128,) * 16 + (64, 32, 16, 8, 4, 2, 1)
+    boundary: str = "periodic"
+    asynchronous: bool = False
+    fire_rate: float = 0.6
+    wiring: str = "unique"
+    clip: float = 100.0
+    weight_decay: float = 1e-2
+    seed: int = 3
+    stop_at_zero: bool = True
+    log_every: int = 25
+    checkpoint_every: int = 100
+
+
+PRESETS: dict[str, LogicConfig] = {
+    "life": LogicConfig(),
+    "checkerboard": LogicConfig(
+        experiment="checkerboard", height=16, width=16, channels=8, steps=20, batch=2,
+        iters=1000, lr=0.05, kernels=16, perception_widths=(9, 8, 4, 2),
+        update_widths=(256,) * 10 + (128, 64, 32, 16, 8, 8), boundary="zero",
+        stop_at_zero=False, log_every=10, checkpoint_every=25, seed=0,
+    ),
+    "checkerboard-async": LogicConfig(
+        experiment="checkerboard", height=14, width=14, channels=8, steps=50, batch=1,
+        iters=1000, lr=0.05, kernels=16, perception_widths=(9, 8, 4, 2),
+        update_widths=(256,) * 14 + (128, 64, 32, 16, 8, 8), boundary="zero",
+        asynchronous=True, stop_at_zero=False, log_every=10, checkpoint_every=25, seed=0,
+    ),
+    "lizard": LogicConfig(
+        experiment="lizard", height=20, width=20, channels=128, steps=12, batch=1, iters=3500,
+        lr=0.06, kernels=4, perception_widths=(9, 8, 4, 2, 1),
+        update_widths=(512,) * 8 + (256, 128), boundary="periodic",
+        stop_at_zero=False, log_every=10, checkpoint_every=25, seed=0,
+    ),
+    "colors": LogicConfig(
+        experiment="colors", height=16, width=16, channels=64, steps=15, batch=1, iters=3000,
+        lr=0.06, kernels=4, perception_widths=(9, 8, 4, 2),
+        update_widths=(512,) * 8 + (256, 128, 64), boundary="zero",
+        stop_at_zero=False, log_every=10, checkpoint_every=25, seed=0,
+    ),
+}
+
+
+def preset(experiment: str, *, asynchronous: bool = False, **changes) -> LogicConfig:
+    """The paper's settings for `experiment` (CPU-scale iteration counts), with `changes`.
+
+    Raises:
+        BadInput: unknown experiment or inconsistent widths.
+    """
+    name = experiment + ("-async" if asynchronous else "")
+    if name not in PRESETS:
+        raise BadInput(f"no preset {name!r} (allowed: {', '.join(PRESETS)})")
+    cfg = replace(PRESETS[name], **changes)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: LogicConfig) -> None:
+    """Raise BadInput for settings no circuit can have."""
+    if cfg.experiment not in EXPERIMENTS:
+        raise BadInput(f"experiment {cfg.experiment!r} (allowed: {', '.join(EXPERIMENTS)})")
+    if cfg.boundary not in BOUNDARIES:
+        raise BadInput(f"boundary {cfg.boundary!r} (allowed: {', '.join(BOUNDARIES)})")
+    pw = cfg.perception_widths
+    if len(pw) < 2 or pw[0] != 9 or not 1 <= pw[1] <= 8:
+        raise BadInput(f"perception widths {pw} must start with 9 then 1..8")
+    if not cfg.update_widths or cfg.update_widths[-1] != cfg.channels:
+        raise BadInput(f"update widths {cfg.update_widths} must end with channels={cfg.channels}")
+    if cfg.experiment == "colors" and cfg.channels < 3:
+        raise BadInput("colors needs at least 3 channels")
+    if cfg.experiment == "life" and (cfg.height, cfg.width, cfg.channels) != (3, 3, 1):
+        raise BadInput("life trains on 3×3 boards with one channel")

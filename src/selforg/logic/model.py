@@ -1,0 +1,252 @@
+"""The differentiable logic cellular automaton: perception kernels, update circuit, rollouts.
+
+Miotti, Niklasson, Randazzo, Mordvintsev, "Differentiable Logic Cellular Automata" (2025);
+gate relaxation from Petersen et al. (NeurIPS 2022). Parameters are plain pytrees of logits::
+
+    {"perception": [(K, out, 16) per layer], "update": [(out, 16) per layer]}
+
+The wiring (a `Circuit` skeleton whose ops are ignored) is fixed numpy data closed over by jit.
+Soft and hard forward passes share all code: only the gate coefficients differ
+(`gates.soft_coeffs` vs `gates.hard_coeffs`), so "hard ≡ soft for one-hot logits" holds by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from selforg.logic import gates
+from selforg.logic.circuit import Circuit, Layer
+from selforg.logic.config import LogicConfig
+from selforg.logic.wiring import centre_neighbour_wiring, make_wiring
+
+Params = dict[str, list[Array]]
+
+
+def build_wiring(cfg: LogicConfig, seed: int | None = None) -> Circuit:
+    """The fixed wiring of `cfg` (ops all pass-through A), drawn from `seed` (default cfg.seed)."""
+    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed if seed is None else seed, 1]))
+    pw, k = cfg.perception_widths, cfg.kernels
+    perception = []
+    a, b = centre_neighbour_wiring(pw[1], rng)
+    perception.append(Layer(a, b, np.full((k, pw[1]), gates.GATE_A, np.int32)))
+    for n_in, n_out in zip(pw[1:-1], pw[2:], strict=True):
+        a, b = make_wiring(cfg.wiring, n_in, n_out, rng)
+        perception.append(Layer(a, b, np.full((k, n_out), gates.GATE_A, np.int32)))
+    n_in = cfg.channels + cfg.channels * pw[-1] * k
+    update = []
+    for n_out in cfg.update_widths:
+        a, b = make_wiring(cfg.wiring, n_in, n_out, rng)
+        update.append(Layer(a, b, np.full((1, n_out), gates.GATE_A, np.int32)))
+        n_in = n_out
+    return Circuit(cfg.channels, k, cfg.boundary, tuple(perception), tuple(update))
+
+
+def init_params(wiring: Circuit, residual: float = 10.0) -> Params:
+    """Residual initialisation: every logit 0 except the pass-through gate A = `residual`."""
+
+    def logits(shape: tuple[int, ...]) -> Array:
+        return jnp.zeros((*shape, 16), jnp.float32).at[..., gates.GATE_A].set(residual)
+
+    return {
+        "perception": [logits((wiring.kernels, l.width)) for l in wiring.perception],
+        "update": [logits((l.width,)) for l in wiring.update],
+    }
+
+
+def circuit_params(circuit: Circuit, scale: float = 1.0) -> Params:
+    """One-hot logits (times `scale`) that select exactly the circuit's gates."""
+    eye = np.eye(16, dtype=np.float32) * scale
+    return {
+        "perception": [jnp.asarray(eye[l.ops]) for l in circuit.perception],
+        "update": [jnp.asarray(eye[l.ops[0]]) for l in circuit.update],
+    }
+
+
+def to_circuit(wiring: Circuit, params: Params) -> Circuit:
+    """The discrete circuit: each gate's argmax op on the fixed wiring."""
+    per = tuple(
+        Layer(l.a, l.b, np.asarray(jnp.argmax(p, -1), np.int32))
+        for l, p in zip(wiring.perception, params["perception"], strict=True)
+    )
+    upd = tuple(
+        Layer(l.a, l.b, np.asarray(jnp.argmax(p, -1), np.int32)[None])
+        for l, p in zip(wiring.update, params["update"], strict=True)
+    )
+    return Circuit(wiring.channels, wiring.kernels, wiring.boundary, per, upd)
+
+
+Coeffs = dict[str, list[Array]]
+Index = dict[str, list[tuple[Array, Array]]]
+
+
+def coefficients(params: Params, fn: Callable[[Array], Array]) -> Coeffs:
+    """Gate coefficients (..., 4) of every layer via `gates.soft_coeffs` or `gates.hard_coeffs`."""
+    return {k: [fn(p) for p in v] for k, v in params.items()}
+
+
+def patches(state: Float[Array, "b h w c"], boundary: str) -> Float[Array, "b h w c 9"]:
+    """The 3×3 Moore patch of every cell and channel, row-major (centre index 4)."""
+    pad = ((0, 0), (1, 1), (1, 1), (0, 0))
+    padded = jnp.pad(state, pad, mode="wrap") if boundary == "periodic" else jnp.pad(state, pad)
+    h, w = state.shape[1], state.shape[2]
+    return jnp.stack(
+        [padded[:, dy : dy + h, dx : dx + w, :] for dy in range(3) for dx in range(3)], axis=-1
+    )
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(2,))
+def take_inputs(x: Array, idx: Array, n_in: int) -> Array:
+    """``x[..., idx]``; its gradient is a one-hot matmul instead of a (slow on CPU) scatter-add."""
+    return jnp.take(x, idx, axis=-1)
+
+
+def _take_fwd(x, idx, n_in):
+    return jnp.take(x, idx, axis=-1), idx
+
+
+def _take_bwd(n_in, idx, g):
+    onehot = jax.nn.one_hot(idx, n_in, dtype=g.dtype)  # (out, in)
+    return g @ onehot, None
+
+
+take_inputs.defvjp(_take_fwd, _take_bwd)
+
+
+def _gate_layer(x: Array, a: Array, b: Array, co: Array) -> Array:
+    """One layer on the last axis of x (..., in); coefficients broadcast to (..., out, 4)."""
+    n = x.shape[-1]
+    return gates.apply(co, take_inputs(x, a, n), take_inputs(x, b, n))
+
+
+def _segments(layers: tuple[Layer, ...], n_in: int) -> list[tuple[int, int]]:
+    """Runs of consecutive layers with the same (in, out) sizes; each run becomes one lax.scan."""
+    segs, sizes = [], []
+    for l in layers:
+        sizes.append((n_in, l.width))
+        n_in = l.width
+    start = 0
+    for i in range(1, len(layers) + 1):
+        if i == len(layers) or sizes[i] != sizes[start]:
+            segs.append((start, i))
+            start = i
+    return segs
+
+
+def wiring_arrays(wiring: Circuit) -> Index:
+    """The wiring's index arrays as a pytree, so jit can take them as arguments (one compilation
+    serves every seed, and the persistent cache finds it again)."""
+    return {
+        "perception": [(jnp.asarray(l.a), jnp.asarray(l.b)) for l in wiring.perception],
+        "update": [(jnp.asarray(l.a), jnp.asarray(l.b)) for l in wiring.update],
+    }
+
+
+def _network(
+    x: Array, layers: tuple[Layer, ...], idx: list, coeffs: list[Array], lead: int
+) -> Array:
+    """Apply gate layers to x (..., in); coefficients get `lead` leading broadcast axes."""
+    for s, e in _segments(layers, x.shape[-1]):
+        if e - s == 1:
+            co = coeffs[s].reshape((1,) * lead + coeffs[s].shape)
+            x = _gate_layer(x, idx[s][0], idx[s][1], co)
+            continue
+        stack_a = jnp.stack([i[0] for i in idx[s:e]])
+        stack_b = jnp.stack([i[1] for i in idx[s:e]])
+        stack_c = jnp.stack(coeffs[s:e])
+
+        def body(h, inp):
+            a, b, co = inp
+            return _gate_layer(h, a, b, co.reshape((1,) * lead + co.shape)), None
+
+        x, _ = jax.lax.scan(body, x, (stack_a, stack_b, stack_c))
+    return x
+
+
+def cell_update(
+    wiring: Circuit, coeffs: Coeffs, patch: Float[Array, "n c 9"], idx: Index | None = None
+) -> Float[Array, "n c"]:
+    """New state of n cells from their patches (perception kernels then update circuit).
+
+    Args:
+        idx: `wiring_arrays(wiring)`, possibly traced; by default built from `wiring`.
+    """
+    idx = wiring_arrays(wiring) if idx is None else idx
+    n = patch.shape[0]
+    x = patch[:, :, None, :]  # (n, c, 1, 9): kernels broadcast on axis 2
+    x = _network(x, wiring.perception, idx["perception"], coeffs["perception"], lead=2)
+    feats = jnp.transpose(x, (0, 1, 3, 2)).reshape(n, -1)  # (channel, bit, kernel)
+    x = jnp.concatenate([patch[:, :, 4], feats], axis=1)
+    return _network(x, wiring.update, idx["update"], coeffs["update"], lead=1)
+
+
+def step(
+    wiring: Circuit,
+    coeffs: Coeffs,
+    state: Float[Array, "b h w c"],
+    fire: Float[Array, "b h w 1"] | None = None,
+    idx: Index | None = None,
+) -> Float[Array, "b h w c"]:
+    """One automaton step; with a fire mask, new = old·(1−m) + new·m (asynchronous update)."""
+    b, h, w, c = state.shape
+    cells = patches(state, wiring.boundary).reshape(b * h * w, c, 9)
+    new = cell_update(wiring, coeffs, cells, idx)
+    new = new.reshape(b, h, w, c)
+    if fire is None:
+        return new
+    return state * (1.0 - fire) + new * fire
+
+
+def fire_mask(key: Array, shape: tuple[int, ...], rate: float) -> Array:
+    """(b, h, w, 1) float mask: each cell fires with probability `rate`."""
+    return jax.random.bernoulli(key, rate, (*shape[:3], 1)).astype(jnp.float32)
+
+
+def rollout(
+    wiring: Circuit,
+    coeffs: Coeffs,
+    state: Float[Array, "b h w c"],
+    steps: int,
+    *,
+    key: Array | None = None,
+    fire_rate: float | None = None,
+    save_frames: bool = False,
+    idx: Index | None = None,
+):
+    """`steps` automaton steps with `lax.scan`.
+
+    Args:
+        key: PRNG key for the async masks (step t uses ``fold_in(key, t)``); required when
+            `fire_rate` is given.
+        fire_rate: None for synchronous updates.
+        save_frames: also return every state.
+        idx: `wiring_arrays(wiring)` (pass them as jit arguments to share compilations).
+
+    Returns:
+        final state (b, h, w, c), and with `save_frames` the frames (steps, b, h, w, c).
+    """
+
+    def body(s, t):
+        mask = None
+        if fire_rate is not None:
+            mask = fire_mask(jax.random.fold_in(key, t), s.shape, fire_rate)
+        s = step(wiring, coeffs, s, mask, idx)
+        return s, (s if save_frames else None)
+
+    final, frames = jax.lax.scan(body, state, jnp.arange(steps))
+    return (final, frames) if save_frames else final
+
+
+def hard_rollout(circuit: Circuit, state: np.ndarray, steps: int, **kw):
+    """Run a discrete circuit in JAX (the reference the packed engine and C export must equal).
+
+    Args:
+        state: (b, h, w, c) array of 0/1.
+    """
+    coeffs = coefficients(circuit_params(circuit), gates.hard_coeffs)
+    return rollout(circuit, coeffs, jnp.asarray(state, jnp.float32), steps, **kw)
