@@ -1,0 +1,150 @@
+"""Experiment configs. Defaults reproduce the papers' headline runs at CPU scale.
+
+Papers: von Oswald et al., "Transformers learn in-context by gradient descent" (ICML 2023,
+arXiv 2212.07677); von Oswald et al., "Uncovering mesa-optimization algorithms in Transformers"
+(2023, arXiv 2309.05858).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RegressionConfig:
+    """`selforg icl gd`: a 1-layer LSA trained on in-context linear regression vs GD-1.
+
+    Attributes:
+        dim, n_ctx, half_width: task (inputs ~ U(-half_width, half_width)^dim, N context points).
+        layers, tied: LSA depth and weight tying.
+        heads, key_size, softmax: attention shape.
+        steps, batch, lr, clip: Adam training (global-norm clip); a fresh batch every step.
+        init_scale: truncated-normal variance scaling (divided by `layers`).
+        eval_tasks: validation tasks for the metrics (10^4 in the paper).
+        log_every: metrics.jsonl cadence.
+        seed: every random draw flows from it.
+    """
+
+    dim: int = 10
+    n_ctx: int = 10
+    half_width: float = 0.5
+    layers: int = 1
+    tied: bool = True
+    heads: int = 1
+    key_size: int = 11
+    softmax: bool = False
+    steps: int = 5000
+    batch: int = 2048
+    lr: float = 1e-3
+    clip: float = 10.0
+    init_scale: float = 0.002
+    eval_tasks: int = 10000
+    log_every: int = 50
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class GDPPConfig(RegressionConfig):
+    """`selforg icl gdpp`: weight-tied 2-layer LSA vs GD-2 vs GD++ (``tied=False`` for K layers).
+
+    Attributes:
+        gdpp_steps, gdpp_lr: Adam steps fitting GD++'s (eta, gamma) per layer on fresh tasks.
+    """
+
+    layers: int = 2
+    gdpp_steps: int = 600
+    gdpp_lr: float = 0.05
+
+
+@dataclass(frozen=True)
+class SoftmaxConfig(RegressionConfig):
+    """`selforg icl softmax`: softmax self-attention with 1 and 2 heads vs GD-1."""
+
+    softmax: bool = True
+    steps: int = 3000
+    head_counts: tuple[int, ...] = (1, 2)
+
+
+@dataclass(frozen=True)
+class SineConfig:
+    """`selforg icl sine`: y = a sin(x + rho) through embedding + residual MLP + one LSA layer,
+    against the same features meta-learned with one GD step on the output layer.
+
+    Attributes:
+        embed, hidden: embedding width (40) and MLP hidden width (160).
+        eta_gd: the control's inner GD step size (0.1).
+    """
+
+    n_ctx: int = 10
+    embed: int = 40
+    hidden: int = 160
+    eta_gd: float = 0.1
+    steps: int = 3000
+    batch: int = 256
+    lr: float = 1e-3
+    clip: float = 10.0
+    eval_tasks: int = 4096
+    log_every: int = 50
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class MesaConfig:
+    """`selforg icl mesa`: constructed-token sequence models on linear dynamics.
+
+    Attributes:
+        models: which to train, from lsa1, lsa2, lsa4, lsa6, mesa1 (gd1 and lsq are baselines).
+        dim, length, noise, kind: task (s_{t+1} = W* s_t + eps over T = `length` steps).
+        heads, key_size, init_std: attention shape and init (4 x 20, std 2e-4).
+        steps, batch, lr, warmup, weight_decay, clip: AdamW with warm-up + cosine decay and
+            element-wise gradient clipping.
+        lsq_lam: ridge parameter of the least-squares baseline.
+        eval_seqs: validation sequences.
+    """
+
+    models: tuple[str, ...] = ("lsa1", "mesa1")
+    dim: int = 10
+    length: int = 50
+    noise: float = 0.01
+    kind: str = "full"
+    heads: int = 4
+    key_size: int = 20
+    init_std: float = 2e-4
+    steps: int = 3000
+    batch: int = 64
+    lr: float = 2e-3
+    warmup: int = 200
+    weight_decay: float = 0.0
+    clip: float = 1.0
+    lsq_lam: float = 1e-3
+    eval_seqs: int = 2048
+    log_every: int = 50
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class FewshotConfig:
+    """`selforg icl fewshot`: a sequence model trained on dynamics, prompted with (x, y) pairs.
+
+    Attributes:
+        model: the sequence model trained on dynamics (``lsa2`` or ``mesa1``).
+        pairs: regression pairs in the prompt.
+    """
+
+    model: str = "mesa1"
+    dim: int = 10
+    length: int = 50
+    noise: float = 0.01
+    heads: int = 4
+    key_size: int = 20
+    init_std: float = 2e-4
+    steps: int = 2000
+    batch: int = 64
+    lr: float = 2e-3
+    warmup: int = 200
+    weight_decay: float = 0.0
+    clip: float = 1.0
+    pairs: int = 12
+    eval_seqs: int = 1024
+    log_every: int = 50
+    seed: int = 0

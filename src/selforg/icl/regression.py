@@ -1,0 +1,254 @@
+"""In-context linear regression: train LSA stacks, compare them with GD, GD-K and GD++.
+
+von Oswald et al., "Transformers learn in-context by gradient descent" (ICML 2023,
+arXiv 2212.07677), Sec. 3-4: a 1-layer LSA trained on fresh regression tasks converges to the
+weights of one GD step (Fig. 2); a weight-tied 2-layer model beats GD-2 and matches GD++
+(Fig. 3); deeper untied models track GD++ with per-layer step sizes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from selforg.core.runs import Run
+from selforg.core.train import LoopSettings, train_loop
+from selforg.icl.config import GDPPConfig, RegressionConfig
+from selforg.icl.construct import gd_stack
+from selforg.icl.lsa import Stack, make_stack, regression_predict
+from selforg.icl.metrics import compare, interpolate, learner_loss, lsa_learner
+from selforg.icl.solvers import best_gd_eta, gd_predict, gdpp_predict
+from selforg.icl.tasks import regression_data, regression_tokens
+
+
+def init_model(cfg: RegressionConfig, key) -> Stack:
+    """The LSA stack of `cfg` (init: truncated-normal variance scaling ``init_scale / layers``)."""
+    return make_stack(cfg.dim + 1, cfg.layers, tied=cfg.tied, key=key, heads=cfg.heads,
+                      key_size=cfg.key_size, softmax=cfg.softmax,
+                      init_scale=cfg.init_scale / cfg.layers)
+
+
+def batch_loss(model: Stack, tokens, y_q) -> jax.Array:
+    """``0.5 mean (prediction - y_q)^2`` of the model on a batch of token sets (b, n+1, d+1)."""
+    preds = jax.vmap(lambda t: regression_predict(model, t))(tokens)
+    return 0.5 * jnp.mean((preds - y_q) ** 2)
+
+
+def make_train_step(cfg: RegressionConfig, opt: optax.GradientTransformation, data_key,
+                    eta_ref: float | None = None) -> Callable:
+    """Jitted ``(state, step) -> (state, metrics)``; state = (model, opt_state).
+
+    The batch of step i comes from ``fold_in(data_key, i)``, so a resumed run draws the same
+    tasks. With ``eta_ref`` the metrics also hold ``gd_loss``, GD-1's loss on the same batch.
+    """
+
+    @eqx.filter_jit
+    def step(state, i):
+        model, opt_state = state
+        x, y = regression_data(jax.random.fold_in(data_key, i), cfg.batch, n_ctx=cfg.n_ctx,
+                               dim=cfg.dim, half_width=cfg.half_width)
+        loss, grads = eqx.filter_value_and_grad(batch_loss)(model, regression_tokens(x, y),
+                                                            y[:, -1])
+        updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))
+        model = eqx.apply_updates(model, updates)
+        metrics = {"loss": loss}
+        if eta_ref is not None:
+            gd = jax.vmap(lambda a, b, c: gd_predict(a, b, c, eta_ref))(x[:, :-1], y[:, :-1],
+                                                                       x[:, -1])
+            metrics["gd_loss"] = 0.5 * jnp.mean((gd - y[:, -1]) ** 2)
+        return (model, opt_state), metrics
+
+    return step
+
+
+def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
+                     eta_ref: float | None = None, stop_when=None, description: str = "icl"
+                     ) -> tuple[Stack, list[dict[str, float]], float]:
+    """Train the LSA stack of `cfg` with Adam through `core.train.train_loop`.
+
+    Returns:
+        (trained model, all logged records of the run, seconds spent in this call).
+    """
+    k_model, k_data = jax.random.split(jax.random.PRNGKey(cfg.seed))
+    model = init_model(cfg, k_model)
+    opt = optax.chain(optax.clip_by_global_norm(cfg.clip), optax.adam(cfg.lr))
+    state = (model, opt.init(eqx.filter(model, eqx.is_array)))
+    step = make_train_step(cfg, opt, k_data, eta_ref)
+    settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=500,
+                            quiet=quiet, description=description)
+    t0 = time.perf_counter()
+    state, _, _ = train_loop(run, state, step, settings, stop_when=stop_when)
+    return state[0], run.read_metrics(), time.perf_counter() - t0
+
+
+def eval_tasks(cfg: RegressionConfig, n: int | None = None, **kw) -> tuple[jax.Array, jax.Array]:
+    """The validation tasks (a key disjoint from the training stream)."""
+    key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 10**6)
+    return regression_data(key, n or cfg.eval_tasks, n_ctx=cfg.n_ctx, dim=cfg.dim,
+                           half_width=kw.pop("half_width", cfg.half_width), **kw)
+
+
+def gd_learner(eta: float, steps: int = 1):
+    return lambda a, b, c: gd_predict(a, b, c, eta, steps)
+
+
+def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[str, Any]:
+    """Losses under distribution shift: inputs ~ U(-a/2, a/2) with teacher scaled by a, and
+    noisy targets (std a/4) and heavy-tailed (Student-t) inputs scaled by a."""
+    out: dict[str, Any] = {"alpha": [float(a) for a in alphas]}
+    shifts = {
+        "scale": lambda a: {"half_width": a / 2, "w_scale": a},
+        "noise": lambda a: {"noise": a / 4},
+        "heavy_tail": lambda a: {"half_width": a / 2, "heavy_tail": True},
+    }
+    for shift, kw in shifts.items():
+        for name, fn in learners.items():
+            losses = []
+            for a in alphas:
+                x, y = eval_tasks(cfg, 4096, **kw(float(a)))
+                losses.append(float(learner_loss(fn, x, y)))
+            out[f"{shift}/{name}"] = losses
+    return out
+
+
+def _steps_to_match(records: list[dict[str, float]], tol: float) -> int | None:
+    """First logged step whose loss is within ``tol`` (relative) of GD-1 on the same batch."""
+    for r in records:
+        if "gd_loss" in r and r["loss"] <= (1 + tol) * r["gd_loss"]:
+            return int(r["step"])
+    return None
+
+
+def run_gd(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+    """The Figure-2 set for a 1-layer LSA: train, compare with GD-1, OOD, interpolation, weights.
+
+    Writes ``results.json`` and ``plots/*.png`` into the run folder and returns the results.
+    """
+    from selforg.icl.plots import line_plot, weight_heatmaps
+
+    cfg: RegressionConfig = run.config
+    x, y = eval_tasks(cfg)
+    eta, loss_gd = best_gd_eta(x, y)
+    model, records, seconds = train_regression(run, cfg, quiet=quiet, eta_ref=eta,
+                                               description="icl gd")
+    trained, gd = lsa_learner(model), gd_learner(eta)
+    m = {k: float(v) for k, v in compare(trained, gd, x, y).items()}
+    constructed = gd_stack(cfg.dim, cfg.n_ctx, [eta]).layers[0]
+    alphas = np.linspace(0.0, 1.0, 6)
+    interp = [float(learner_loss(lsa_learner(Stack([layer])), x, y))
+              for layer in interpolate(model.layers[0], constructed, cfg.dim, alphas)]
+    ood = ood_curves(cfg, {"trained": trained, "gd": gd}, np.linspace(0.5, 2.0, 7))
+    results = {
+        "loss_trained": m["loss_a"], "loss_gd": loss_gd, "loss_zero": float(0.5 * jnp.mean(
+            y[:, -1] ** 2)), "model_cos": m["model_cos"], "preds_diff": m["preds_diff"],
+        "model_diff": m["model_diff"], "eta_gd": eta,
+        "relative_gap": m["loss_a"] / loss_gd - 1.0,
+        "steps_to_match_gd_1pct": _steps_to_match(records, 0.01),
+        "train_seconds": seconds, "steps": cfg.steps,
+        "interpolation": {"alpha": alphas.tolist(), "loss": interp}, "ood": ood,
+    }
+    run.write_json("results.json", results)
+    steps = [r["step"] for r in records]
+    line_plot(run.artefact("plots", "loss.png"), {
+        "trained LSA": (steps, [r["loss"] for r in records]),
+        "GD-1 (same batch)": (steps, [r["gd_loss"] for r in records])},
+        xlabel="step", ylabel="loss", logy=True, title="1-layer LSA vs one step of GD")
+    line_plot(run.artefact("plots", "interpolation.png"), {"interpolated": (alphas, interp)},
+              xlabel="alpha (0 = construction, 1 = trained)", ylabel="loss",
+              hlines={"GD-1": loss_gd}, markers=True, title="interpolating the weights")
+    for shift in ("scale", "noise", "heavy_tail"):
+        line_plot(run.artefact("plots", f"ood_{shift}.png"),
+                  {n: (ood["alpha"], ood[f"{shift}/{n}"]) for n in ("trained", "gd")},
+                  xlabel="alpha", ylabel="loss", logy=True, markers=True, title=f"OOD: {shift}")
+    save_weight_picture(run.artefact("plots", "weights.png"), model, constructed, cfg.dim)
+    return results
+
+
+def save_weight_picture(path, model: Stack, constructed, dim: int):
+    """Trained ``W_K^T W_Q / beta`` and ``P W_V * beta`` next to the GD construction's."""
+    from selforg.icl.lsa import products
+    from selforg.icl.metrics import rescaled_products
+    from selforg.icl.plots import weight_heatmaps
+
+    kq, pv, beta = rescaled_products(model.layers[0], dim)
+    kq_c, pv_c = products(constructed)
+    return weight_heatmaps(path, {
+        "trained W_K^T W_Q / beta": np.asarray(kq[0]), "trained P W_V * beta": np.asarray(pv[0]),
+        "GD: W_K^T W_Q": np.asarray(kq_c[0]), "GD: P W_V": np.asarray(pv_c[0])},
+        title=f"trained vs constructed (beta = {float(beta):.3g})")
+
+
+def fit_gdpp(cfg: GDPPConfig, eta0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Learn GD++'s per-layer (eta, gamma) (one pair when tied) by Adam on fresh tasks.
+
+    Returns:
+        (etas (layers,), gammas (layers,)).
+    """
+    n = 1 if cfg.tied else cfg.layers
+    params = {"eta": jnp.full((n,), eta0), "gamma": jnp.zeros((n,))}
+    opt = optax.adam(cfg.gdpp_lr)
+    key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 7)
+
+    def loss(p, x, y):
+        etas = jnp.broadcast_to(p["eta"], (cfg.layers,))
+        gammas = jnp.broadcast_to(p["gamma"], (cfg.layers,))
+        f = jax.vmap(lambda a, b, c: gdpp_predict(a, b, c, etas, gammas))
+        return 0.5 * jnp.mean((f(x[:, :-1], y[:, :-1], x[:, -1]) - y[:, -1]) ** 2)
+
+    @jax.jit
+    def fit(params):
+        def body(carry, i):
+            p, s = carry
+            x, y = regression_data(jax.random.fold_in(key, i), cfg.batch, n_ctx=cfg.n_ctx,
+                                   dim=cfg.dim, half_width=cfg.half_width)
+            g = jax.grad(loss)(p, x, y)
+            u, s = opt.update(g, s, p)
+            return (optax.apply_updates(p, u), s), None
+
+        (p, _), _ = jax.lax.scan(body, (params, opt.init(params)), jnp.arange(cfg.gdpp_steps))
+        return p
+
+    p = fit(params)
+    return (np.broadcast_to(np.asarray(p["eta"]), (cfg.layers,)).copy(),
+            np.broadcast_to(np.asarray(p["gamma"]), (cfg.layers,)).copy())
+
+
+def run_gdpp(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+    """K-layer LSA (tied or not) vs GD-K (line-searched eta) vs GD++ (learned eta, gamma)."""
+    from selforg.icl.plots import line_plot
+
+    cfg: GDPPConfig = run.config
+    x, y = eval_tasks(cfg)
+    eta, loss_gd = best_gd_eta(x, y, steps=cfg.layers)
+    etas, gammas = fit_gdpp(cfg, eta)
+    gdpp = lambda a, b, c: gdpp_predict(a, b, c, jnp.asarray(etas), jnp.asarray(gammas))  # noqa: E731
+    loss_gdpp = float(learner_loss(gdpp, x, y))
+    model, records, seconds = train_regression(run, cfg, quiet=quiet, description="icl gdpp")
+    trained = lsa_learner(model)
+    vs_gd = {k: float(v) for k, v in compare(trained, gd_learner(eta, cfg.layers), x, y).items()}
+    vs_pp = {k: float(v) for k, v in compare(trained, gdpp, x, y).items()}
+    results = {
+        "layers": cfg.layers, "tied": cfg.tied,
+        "loss_trained": vs_gd["loss_a"], "loss_gd": loss_gd, "loss_gdpp": loss_gdpp,
+        "eta_gd": eta, "eta_gdpp": etas.tolist(), "gamma_gdpp": gammas.tolist(),
+        "model_cos_gd": vs_gd["model_cos"], "model_cos_gdpp": vs_pp["model_cos"],
+        "preds_diff_gd": vs_gd["preds_diff"], "preds_diff_gdpp": vs_pp["preds_diff"],
+        "model_diff_gd": vs_gd["model_diff"], "model_diff_gdpp": vs_pp["model_diff"],
+        "relative_gap_gdpp": vs_gd["loss_a"] / loss_gdpp - 1.0,
+        "train_seconds": seconds, "steps": cfg.steps,
+    }
+    run.write_json("results.json", results)
+    steps = [r["step"] for r in records]
+    line_plot(run.artefact("plots", "loss.png"), {"trained LSA": (steps, [r["loss"] for r in
+                                                                            records])},
+              xlabel="step", ylabel="loss", logy=True,
+              hlines={f"GD-{cfg.layers}": loss_gd, "GD++": loss_gdpp},
+              title=f"{cfg.layers}-layer LSA ({'tied' if cfg.tied else 'untied'})")
+    return results
