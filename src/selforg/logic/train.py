@@ -157,7 +157,6 @@ def train(
         results["verify_life"] = verify_life(circuit)
     run.write_json("results.json", results)
     _plot(run)
-    run.close()
     return TrainResult(run.path, circuit, steps, seconds, metrics, st, converged)
 
 

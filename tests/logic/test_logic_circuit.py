@@ -1,0 +1,102 @@
+"""Circuit files: round trip, validation (bad files exit 2), pruning, counts, verify-life, show."""
+
+import json
+
+import numpy as np
+import pytest
+
+from selforg.cli import main
+from selforg.logic.circuit import Circuit, Layer, from_dict, load, netlist, stats
+from selforg.logic.config import LogicConfig
+from selforg.logic.model import build_wiring
+from selforg.logic.reference import life_circuit
+
+
+def test_json_round_trip(tmp_path):
+    c = life_circuit()
+    path = c.save(tmp_path / "life.json")
+    back = load(path)
+    assert back.to_dict() == c.to_dict()
+
+
+def test_hand_built_life_passes_verify_life(tmp_path, capsys):
+    path = life_circuit().save(tmp_path / "life.json")
+    assert main(["logic", "verify-life", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["differing_cells"] == 0
+    assert out["steps"] == 300 and out["size"] == [128, 128]
+
+
+def test_a_wrong_rule_fails_verify_life(tmp_path, capsys):
+    d = life_circuit().to_dict()
+    d["update"][-1]["ops"] = [7]  # OR instead of AND in the last gate: no longer Life
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(d))
+    assert main(["logic", "verify-life", str(path)]) == 1
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["differing_cells"] > 0 and out["first_error_step"] == 1
+
+
+def _variant(change):
+    d = life_circuit().to_dict()
+    change(d)
+    return json.dumps(d)
+
+
+BAD = {
+    "not json": "not json",
+    "a list": "[]",
+    "other format": '{"format": "other"}',
+    "index out of range": _variant(lambda d: d["update"][0]["a"].__setitem__(0, 999)),
+    "gate 16": _variant(lambda d: d["perception"][0]["ops"][0].__setitem__(0, 16)),
+    "channels mismatch": _variant(lambda d: d.__setitem__("channels", 2)),
+    "ragged ops": _variant(lambda d: d["perception"][1]["ops"][0].pop()),
+    "boundary": _variant(lambda d: d.__setitem__("boundary", "mirror")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_circuit_files_exit_2(tmp_path, capsys, case):
+    p = tmp_path / "c.json"
+    p.write_text(BAD[case])
+    assert main(["logic", "show", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("selforg: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_missing_circuit_exits_2(tmp_path):
+    assert main(["logic", "verify-life", str(tmp_path / "nope.json")]) == 2
+
+
+def test_pruning_removes_pass_throughs_and_dead_gates():
+    # 2 inputs via a perception layer of width 1; update: [own, k0] -> layer of 3 -> 1
+    per = (Layer(np.array([0]), np.array([4]), np.array([[6]])),)  # XOR(NW, centre)
+    upd = (
+        Layer(np.array([0, 1, 0]), np.array([1, 0, 0]), np.array([[3, 1, 12]])),  # A, AND, ¬A
+        Layer(np.array([0]), np.array([2]), np.array([[12]])),  # ¬ of gate 0 (= own bit)
+    )
+    c = Circuit(1, 1, "zero", per, upd)
+    net = netlist(c)
+    # surviving: only NOT(own): the AND, the other NOT and the XOR kernel feed nothing.
+    assert net.ops.tolist() == [12]
+    assert net.a.tolist() == [4] and net.outputs.tolist() == [9]
+    s = stats(c)
+    assert s == {"gates": 5, "active": 4, "active_after_pruning": 1, "ops_per_cell": 1,
+                 "op_counts": {"NOT_A": 1}}
+
+
+def test_wiring_from_config_has_paper_shapes():
+    w = build_wiring(LogicConfig())
+    assert [l.width for l in w.perception] == [8, 4, 2, 1]
+    assert w.update_inputs == 17
+    assert [l.width for l in w.update] == [128] * 16 + [64, 32, 16, 8, 4, 2, 1]
+    assert sorted(w.perception[0].a.tolist()) == [0, 1, 2, 3, 5, 6, 7, 8]
+    assert from_dict(w.to_dict()).to_dict() == w.to_dict()
+
+
+def test_show_prints_summary_and_draws(tmp_path, capsys):
+    path = life_circuit().save(tmp_path / "life.json")
+    assert main(["logic", "show", str(path), "--png", str(tmp_path / "g.png")]) == 0
+    out = capsys.readouterr().out
+    assert "active after pruning 34" in out and "XOR 15" in out
+    assert (tmp_path / "g.png").stat().st_size > 1000
