@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
 from selforg.soup.languages import BFF_KIND, TAPE_SIZE
 
@@ -29,44 +30,20 @@ _K_DEC0, _K_INC0, _K_DEC1, _K_INC1, _K_PLUS, _K_MINUS, _K_COPY01, _K_COPY10, _K_
 _IS_CMD = (BFF_KIND != 0).astype(np.uint64)
 _IS_BRACKET = ((BFF_KIND == _K_OPEN) | (BFF_KIND == _K_CLOSE)).astype(np.uint64)
 
-_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
-_DEBRUIJN_TABLE = np.zeros(64, dtype=np.int64)
-for _i in range(64):
-    _DEBRUIJN_TABLE[(((1 << _i) * 0x03F79D71B4CB0A89) & ((1 << 64) - 1)) >> 58] = _i
 _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
-_U58 = np.uint64(58)
-_U63 = np.uint64(63)
 
 
 @njit(cache=True, inline="always")
 def _ctz(x):
-    """Index of the lowest set bit of a non-zero uint64."""
-    return _DEBRUIJN_TABLE[((x & (~x + _ONE)) * _DEBRUIJN) >> _U58]
+    """Index of the lowest set bit of a non-zero uint64 (one instruction: no branches)."""
+    return np.int64(trailing_zeros(x))
 
 
 @njit(cache=True, inline="always")
 def _msb(x):
     """Index of the highest set bit of a non-zero uint64."""
-    n = 0
-    if x >> np.uint64(32):
-        x >>= np.uint64(32)
-        n += 32
-    if x >> np.uint64(16):
-        x >>= np.uint64(16)
-        n += 16
-    if x >> np.uint64(8):
-        x >>= np.uint64(8)
-        n += 8
-    if x >> np.uint64(4):
-        x >>= np.uint64(4)
-        n += 4
-    if x >> np.uint64(2):
-        x >>= np.uint64(2)
-        n += 2
-    if x >> np.uint64(1):
-        n += 1
-    return n
+    return 63 - np.int64(leading_zeros(x))
 
 
 @njit(cache=True, inline="always")
