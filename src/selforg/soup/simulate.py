@@ -88,8 +88,12 @@ def simulate(cfg: SoupConfig, epochs: int | None = None, soup: np.ndarray | None
 
 
 def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int, window_ops: int,
-               window_runs: int, window_seconds: float) -> dict[str, Any]:
-    """The metrics logged after 0-based `epoch` (reported as ``epoch + 1``)."""
+               window_runs: int, window_seconds: float, selfrep_sample: int = 256
+               ) -> dict[str, Any]:
+    """The metrics logged after 0-based `epoch` (reported as ``epoch + 1``).
+
+    ``replicator_fraction`` is measured on `selfrep_sample` evenly spaced programs (0: skipped).
+    """
     rec: dict[str, Any] = {"epoch": epoch + 1}
     rec.update(entropy_metrics(soup))
     rec["total_ops"] = int(total_ops)
@@ -97,9 +101,10 @@ def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int,
     rec["interactions_per_s"] = window_runs / max(window_seconds, 1e-9)
     rec["frequent_bytes"] = frequent_bytes(soup, cfg.lang)
     rec["top_programs"] = top_programs(soup, cfg.lang, 4, epoch=epoch, seed=cfg.seed)
-    rec["replicator_fraction"] = replicator_fraction(
-        soup, cfg.lang, epoch=epoch, seed=cfg.seed, sample=256
-    )
+    if selfrep_sample:
+        rec["replicator_fraction"] = replicator_fraction(
+            soup, cfg.lang, epoch=epoch, seed=cfg.seed, sample=selfrep_sample
+        )
     return rec
 
 
@@ -127,6 +132,7 @@ def run_soup(
     quiet: bool = False,
     root: str | Path = "runs",
     on_log: Callable[[dict[str, Any]], None] | None = None,
+    selfrep_sample: int = 256,
 ) -> SoupResult:
     """Run (or continue) a soup, logging to ``metrics.jsonl`` with checkpoints and pictures.
 
@@ -138,6 +144,7 @@ def run_soup(
         quiet: no progress bar.
         root: parent of default run folders.
         on_log: called with each logged record.
+        selfrep_sample: programs sampled per log for ``replicator_fraction`` (0: none).
 
     Returns:
         `SoupResult` with the folder, all records, the final soup and epochs done.
@@ -190,7 +197,8 @@ def run_soup(
             done = e + 1
             if e % cfg.log_every == 0 or done == cfg.epochs:
                 rec = log_record(soup, cfg, e, total_ops=total_ops, window_ops=win_ops,
-                                 window_runs=win_runs, window_seconds=win_seconds)
+                                 window_runs=win_runs, window_seconds=win_seconds,
+                                 selfrep_sample=selfrep_sample)
                 rec["elapsed_s"] = time.monotonic() - sim_start
                 run.log(rec)
                 if cfg.images:
