@@ -5,11 +5,11 @@ from Simple Interaction" (arXiv 2406.19108). Semantics follow the authors' refer
 (cubff) exactly: a 128-byte tape (two 64-byte programs), at most 8192 steps, every visited byte
 is a step, and the returned count is ops = steps − skipped no-ops.
 
-Speed: in a random BFF soup ~96% of bytes are no-ops. The BFF interpreter keeps two 128-bit masks
-(as two uint64 words each) of where the commands and the brackets are; a run of no-ops is
-crossed in O(1) (count-trailing-zeros on the mask, with its length added to the step and skip
-counts), and bracket matching hops from bracket to bracket. Every write updates the masks, so
-self-modification is seen at once and the result is identical to stepping byte by byte.
+Speed: in a random BFF soup ~96% of bytes are no-ops. The BFF interpreter keeps a 128-bit mask
+(two uint64 words) of where the commands are; a run of no-ops is crossed in O(1)
+(count-trailing-zeros on the mask, its length added to the step and skip counts), and bracket
+matching hops from command to command. Every write updates the mask, so self-modification is
+seen at once and the result is identical to stepping byte by byte.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ _K_DEC0, _K_INC0, _K_DEC1, _K_INC1, _K_PLUS, _K_MINUS, _K_COPY01, _K_COPY10, _K_
     range(1, 11)
 )
 _IS_CMD = (BFF_KIND != 0).astype(np.uint64)
-_IS_BRACKET = ((BFF_KIND == _K_OPEN) | (BFF_KIND == _K_CLOSE)).astype(np.uint64)
 
 _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -104,13 +103,9 @@ def eval_bff(tape, variant, max_steps):
         pc = 2
     clo = np.uint64(0)
     chi = np.uint64(0)
-    blo = np.uint64(0)
-    bhi = np.uint64(0)
     for i in range(64):
         clo |= _IS_CMD[tape[i]] << np.uint64(i)
         chi |= _IS_CMD[tape[64 + i]] << np.uint64(i)
-        blo |= _IS_BRACKET[tape[i]] << np.uint64(i)
-        bhi |= _IS_BRACKET[tape[64 + i]] << np.uint64(i)
     steps = 0
     nskip = 0
     while steps < max_steps:
@@ -160,14 +155,15 @@ def eval_bff(tape, variant, max_steps):
                     depth = 1
                     p = pc + 1
                     while True:
-                        p = _next_set(blo, bhi, p)
+                        p = _next_set(clo, chi, p)
                         if p >= TAPE_SIZE:
                             break
-                        if _KIND[tape[p]] == _K_CLOSE:
+                        kp = _KIND[tape[p]]
+                        if kp == _K_CLOSE:
                             depth -= 1
                             if depth == 0:
                                 break
-                        else:
+                        elif kp == _K_OPEN:
                             depth += 1
                         p += 1
                     pc = p  # on the matching ']' (or 128: no match, the run ends)
@@ -179,14 +175,15 @@ def eval_bff(tape, variant, max_steps):
                     depth = 1
                     p = pc - 1
                     while True:
-                        p = _prev_set(blo, bhi, p)
+                        p = _prev_set(clo, chi, p)
                         if p < 0:
                             break
-                        if _KIND[tape[p]] == _K_OPEN:
+                        kp = _KIND[tape[p]]
+                        if kp == _K_OPEN:
                             depth -= 1
                             if depth == 0:
                                 break
-                        else:
+                        elif kp == _K_CLOSE:
                             depth += 1
                         p -= 1
                     pc = p  # on the matching '[' (or −1: no match, the run ends)
@@ -194,10 +191,8 @@ def eval_bff(tape, variant, max_steps):
             v = tape[w]
             if w < 64:
                 clo = _with_bit(clo, w, _IS_CMD[v] != 0)
-                blo = _with_bit(blo, w, _IS_BRACKET[v] != 0)
             else:
                 chi = _with_bit(chi, w - 64, _IS_CMD[v] != 0)
-                bhi = _with_bit(bhi, w - 64, _IS_BRACKET[v] != 0)
         if pc < 0:
             break
         pc += 1
