@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from selforg.core.errors import BadInput
 from selforg.core.runs import load_config, open_run
 from selforg.soup.config import SoupConfig
 from selforg.soup.metrics import REPLICATOR_SCORE, top_families, top_programs
@@ -41,3 +42,30 @@ def describe_run(path: str | Path, *, top: int = 10) -> str:
     for f in top_families(soup, cfg.lang, min(top, 5)):
         lines.append(f"  {f['count']:7d}  {f['family']}")
     return "\n".join(lines)
+
+
+def transition_plot(run_dir: str | Path, path: str | Path, *, threshold: float = 3.0) -> str:
+    """Plot a run's higher-order entropy over epochs to `path`; return a one-line caption.
+
+    The caption names the seed and the first logged epoch with higher entropy ≥ `threshold`,
+    or the last epoch reached without one.
+    """
+    from selforg.core.media import plot_curves
+
+    cfg = load_config(run_dir, SoupConfig, system="soup", verb="run")
+    run = open_run("soup", "run", cfg, resume=run_dir)
+    recs = run.read_metrics()
+    if not recs:
+        raise BadInput(f"{run_dir} has no logged epochs yet")
+    xs = [r["epoch"] for r in recs]
+    hit = next((r["epoch"] for r in recs if r["higher_entropy"] >= threshold), None)
+    what = f"transition at epoch {hit}" if hit else f"no transition by epoch {xs[-1]}"
+    plot_curves(
+        path, {"higher-order entropy": (xs, [r["higher_entropy"] for r in recs]),
+               "brotli bits/byte": (xs, [r["brotli_bpb"] for r in recs])},
+        xlabel="epoch", ylabel="bits per byte",
+        title=f"{cfg.lang}, N={cfg.programs}, seed {cfg.seed}: {what}",
+        hlines={f"{threshold:g}": threshold},
+    )
+    return (f"{cfg.lang}, {cfg.programs} programs, seed {cfg.seed}: {what}"
+            f" (higher-order entropy ≥ {threshold:g}).")
