@@ -92,7 +92,8 @@ def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int,
                ) -> dict[str, Any]:
     """The metrics logged after 0-based `epoch` (reported as ``epoch + 1``).
 
-    ``replicator_fraction`` is measured on `selfrep_sample` evenly spaced programs (0: skipped).
+    ``replicator_fraction`` (and ``replicators`` = fraction · N) is measured on
+    `selfrep_sample` evenly spaced programs with the self-replication test (0: skipped).
     """
     rec: dict[str, Any] = {"epoch": epoch + 1}
     rec.update(entropy_metrics(soup))
@@ -102,9 +103,11 @@ def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int,
     rec["frequent_bytes"] = frequent_bytes(soup, cfg.lang)
     rec["top_programs"] = top_programs(soup, cfg.lang, 4, epoch=epoch, seed=cfg.seed)
     if selfrep_sample:
-        rec["replicator_fraction"] = replicator_fraction(
-            soup, cfg.lang, epoch=epoch, seed=cfg.seed, sample=selfrep_sample
-        )
+        frac = replicator_fraction(soup, cfg.lang, epoch=epoch, seed=cfg.seed,
+                                   sample=selfrep_sample)
+        rec["replicator_fraction"] = frac
+        # Exact when the sample covers the soup, else the sample's estimate.
+        rec["replicators"] = round(frac * soup.shape[0])
     return rec
 
 
