@@ -70,20 +70,31 @@ def test_pack_round_trip():
     np.testing.assert_array_equal(unpack(p), g)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10**6), boundary=st.sampled_from(["periodic", "zero"]),
-       height=st.sampled_from([1, 3, 5]), width=st.sampled_from([64, 128]))
-def test_packed_equals_jax_hard(seed, boundary, height, width):
+       density=st.floats(0.05, 0.95))
+def test_packed_equals_jax_hard(seed, boundary, density):
+    # one grid shape, so JAX compiles once per boundary; wiring, gates and bits vary.
     circuit = random_circuit(seed, boundary)
-    grid = np.random.default_rng(seed + 1).integers(0, 2, (height, width, 2)).astype(np.uint8)
+    grid = (np.random.default_rng(seed + 1).random((5, 128, 2)) < density).astype(np.uint8)
     want = jax_hard(circuit, grid, STEPS)
-    got, _ = PackedEngine(circuit).run(grid, STEPS)
+    got, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "zero"])
+def test_generated_kernel_equals_interpreter_and_jax(boundary):
+    circuit = random_circuit(7, boundary)
+    grid = np.random.default_rng(8).integers(0, 2, (5, 128, 2)).astype(np.uint8)
+    gen, _ = PackedEngine(circuit, kernel="codegen").run(grid, STEPS)
+    interp, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS)
+    np.testing.assert_array_equal(gen, interp)
+    np.testing.assert_array_equal(gen, jax_hard(circuit, grid, STEPS))
 
 
 def test_packed_life_equals_numpy_life():
     grid = np.random.default_rng(5).integers(0, 2, (70, 192, 1)).astype(np.uint8)
-    got, frames = PackedEngine(life_circuit()).run(grid, 20, save_every=10)
+    got, frames = PackedEngine(life_circuit(), kernel="interp").run(grid, 20, save_every=10)
     np.testing.assert_array_equal(got[..., 0], life_steps(grid[..., 0], 20))
     assert len(frames) == 3
 
@@ -101,7 +112,7 @@ def test_async_mask_keeps_unfired_cells():
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
-@pytest.mark.parametrize("which", ["life", "random-zero", "random-periodic"])
+@pytest.mark.parametrize("which", ["life", "random-zero"])
 def test_c_export_equals_engine_and_jax(tmp_path, which):
     if which == "life":
         circuit, channels = life_circuit(), 1
@@ -111,9 +122,13 @@ def test_c_export_equals_engine_and_jax(tmp_path, which):
     exe = tmp_path / "ca"
     subprocess.run(["cc", "-O1", "-o", str(exe), str(src)], check=True)
     grid = np.random.default_rng(4).integers(0, 2, (5, 128, channels)).astype(np.uint8)
+    if channels == 1:  # the JAX reference for Life: compare with NumPy Life instead
+        want = life_steps(grid[..., 0], STEPS)[..., None]
+    else:
+        want = jax_hard(circuit, grid, STEPS)
     res = subprocess.run([str(exe), "5", "128", str(STEPS)], input=grid.tobytes(),
                          capture_output=True, check=True)
     got = np.frombuffer(res.stdout, np.uint8).reshape(grid.shape)
-    engine, _ = PackedEngine(circuit).run(grid, STEPS)
+    engine, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS)
     np.testing.assert_array_equal(got, engine)
-    np.testing.assert_array_equal(got, jax_hard(circuit, grid, STEPS))
+    np.testing.assert_array_equal(got, want)

@@ -17,9 +17,18 @@ from selforg.logic.packed import PackedEngine, pack, unpack
 
 
 def verify_life(
-    circuit: Circuit, *, size: int = 128, steps: int = 300, seed: int = 0, density: float = 0.5
+    circuit: Circuit,
+    *,
+    size: int = 128,
+    steps: int = 300,
+    seed: int = 0,
+    density: float = 0.5,
+    kernel: str = "codegen",
 ) -> dict[str, Any]:
     """Run `circuit` (packed engine) and Life side by side from one random periodic grid.
+
+    Args:
+        kernel: packed-engine kernel ("codegen" or "interp").
 
     Returns:
         ``{"differing_cells": total over all steps, "final_differing_cells", "first_error_step"
@@ -32,7 +41,7 @@ def verify_life(
         raise BadInput(f"a Life circuit has 1 channel (this one has {circuit.channels})")
     rng = np.random.default_rng(seed)
     board = (rng.random((size, size)) < density).astype(np.uint8)
-    engine = PackedEngine(circuit)
+    engine = PackedEngine(circuit, kernel=kernel)
     a = pack(board[..., None])
     b = np.empty_like(a)
     total, first = 0, None
