@@ -113,7 +113,7 @@ def pairs_2d(n, epoch, base_hash, offsets, nbrs):
     return order, k
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def mutate(tape, n, epoch_seed, k, threshold):
     """Mutate pair k's joined tape in place (threshold in units of 2^-30)."""
     base = (np.uint64(n) * epoch_seed + np.uint64(k)) * np.uint64(128)
@@ -205,11 +205,15 @@ def selfrep_score(program, local_seed, lang, max_steps):
     return min(res0, res1)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def selfrep_scores(programs, indices, n, epoch_seed, lang, max_steps):
-    """Scores of programs[m] as soup index indices[m] (local seed SplitMix64(N·seed(e) + idx))."""
+    """Scores of programs[m] as soup index indices[m] (local seed SplitMix64(N·seed(e) + idx)).
+
+    Serial on purpose: it scores a few hundred programs per log, and a parallel version costs
+    seconds more to compile.
+    """
     out = np.zeros(programs.shape[0], dtype=np.int64)
-    for m in prange(programs.shape[0]):
+    for m in range(programs.shape[0]):
         local = splitmix64(np.uint64(n) * epoch_seed + np.uint64(indices[m]))
         out[m] = selfrep_score(programs[m], local, lang, max_steps)
     return out

@@ -33,19 +33,19 @@ _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _ctz(x):
     """Index of the lowest set bit of a non-zero uint64 (one instruction: no branches)."""
     return np.int64(trailing_zeros(x))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _msb(x):
     """Index of the highest set bit of a non-zero uint64."""
     return 63 - np.int64(leading_zeros(x))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _next_set(lo, hi, p):
     """Smallest set position ≥ p in the 128-bit mask (lo = bits 0..63), or 128."""
     if p < 64:
@@ -62,7 +62,7 @@ def _next_set(lo, hi, p):
     return 128
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _prev_set(lo, hi, p):
     """Largest set position ≤ p in the 128-bit mask, or −1."""
     if p >= 64:
@@ -77,7 +77,7 @@ def _prev_set(lo, hi, p):
     return -1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _with_bit(word, bit, on):
     b = _ONE << np.uint64(bit)
     return (word | b) if on else (word & ~b)

@@ -18,7 +18,7 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def splitmix64(x: np.uint64) -> np.uint64:
     """SplitMix64 of a uint64 (wrapping arithmetic)."""
     z = x + _GOLDEN
@@ -27,7 +27,7 @@ def splitmix64(x: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def derived_seed(base_hash: np.uint64, x: np.uint64) -> np.uint64:
     """seed(x) = SplitMix64(SplitMix64(base) ^ SplitMix64(x)), `base_hash` = SplitMix64(base)."""
     return splitmix64(base_hash ^ splitmix64(x))
