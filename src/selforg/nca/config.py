@@ -1,0 +1,90 @@
+"""Configurations of NCA training. Defaults are the papers' recipes shrunk to fit a 2-core CPU;
+`paper_grow` / `paper_texture` give the published sizes (the CLI's ``--paper``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+GROW_MODES = ("growing", "persistent", "regenerating")
+
+
+@dataclass(frozen=True)
+class GrowConfig:
+    """Growing NCA (Mordvintsev et al., Distill 2020), CPU-sized.
+
+    The paper: 40-px emoji padded by 16 (72²), pool 1024, batch 8, 64–96 steps, 8000 iterations.
+    """
+
+    target: str = "lizard"
+    mode: str = "regenerating"
+    target_size: int = 24
+    pad: int = 6
+    fire_rate: float = 0.5
+    pool_size: int = 256
+    batch: int = 8
+    min_steps: int = 40
+    max_steps: int = 56
+    lr: float = 2e-3
+    lr_decay_at: int = 2000
+    lr_decay: float = 0.1
+    iterations: int = 2000
+    damage_count: int = 3
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class PatchLossConfig:
+    """Patch sliced-Wasserstein loss (see `losses.PatchLoss`)."""
+
+    levels: int = 5
+    patch: int = 5
+    n_patches: int = 1024
+    projections: int = 32
+
+
+@dataclass(frozen=True)
+class TextureConfig:
+    """Texture NCA / μNCA training (Niklasson et al. 2021; Mordvintsev & Niklasson 2021).
+
+    CPU defaults: a μNCA-588 on a 64² grid, batch 4, 32–64 steps. The paper-size μNCA run:
+    128², pool 256, 32–128 steps, 10k iterations.
+    """
+
+    exemplar: str = "brick"
+    model: str = "micro-588"
+    exemplar_size: int = 128
+    size: int = 64
+    pool_size: int = 256
+    batch: int = 4
+    min_steps: int = 32
+    max_steps: int = 64
+    reseed_every: int = 8
+    lr: float = 1e-3
+    lr_decay_at: tuple[int, ...] = (1000, 4000)
+    lr_decay: float = 0.3
+    iterations: int = 1000
+    overflow_weight: float = 1.0
+    loss: PatchLossConfig = field(default_factory=PatchLossConfig)
+    stability_every: int = 0
+    stability_steps: int = 3000
+    seed: int = 0
+
+
+def paper_grow(cfg: GrowConfig) -> GrowConfig:
+    """The published growing-NCA sizes, keeping target/mode/seed."""
+    from dataclasses import replace
+
+    return replace(cfg, target_size=40, pad=16, pool_size=1024, batch=8, min_steps=64,
+                   max_steps=96, iterations=8000)
+
+
+def paper_texture(cfg: TextureConfig) -> TextureConfig:
+    """The published texture / μNCA sizes, keeping exemplar/model/seed."""
+    from dataclasses import replace
+
+    if cfg.model == "texture":
+        return replace(cfg, exemplar_size=256, size=128, pool_size=1024, min_steps=32,
+                       max_steps=96, iterations=5000, lr=2e-3, lr_decay_at=(1000,),
+                       lr_decay=0.1, reseed_every=4)
+    return replace(cfg, exemplar_size=256, size=128, pool_size=256, min_steps=32,
+                   max_steps=128, iterations=10000, stability_every=500)

@@ -1,0 +1,144 @@
+"""Training the growing NCA (Mordvintsev et al., "Growing Neural Cellular Automata", Distill
+2020): grow an RGBA target from one cell; with a pool, persist; with damage, regenerate.
+
+Each iteration takes a batch from the pool, sorts it by loss, replaces the worst sample by the
+seed and (regenerating mode) erases random discs from the best ones, rolls the batch forward a
+random 'min_steps..max_steps' steps, and trains on the MSE to the target.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from selforg.core import grid
+from selforg.core.errors import BadInput
+from selforg.core.runs import open_run
+from selforg.core.train import LoopSettings, train_loop
+from selforg.nca.config import GROW_MODES, GrowConfig
+from selforg.nca.gradnorm import normalize_per_param
+from selforg.nca.images import load_target
+from selforg.nca.model import GrowingNCA
+from selforg.nca.rollout import rollout
+from selforg.nca.texture import TrainResult, optimiser, save_model
+
+
+def check_grow_config(cfg: GrowConfig) -> None:
+    """Raise `BadInput` for values no run can use."""
+    if cfg.mode not in GROW_MODES:
+        raise BadInput(f"unknown mode {cfg.mode!r}; allowed: {', '.join(GROW_MODES)}")
+    if not 4 <= cfg.target_size <= 512 or not 0 <= cfg.pad <= 256:
+        raise BadInput(f"target size {cfg.target_size} / pad {cfg.pad}: need 4..512 and 0..256")
+    if not 1 <= cfg.min_steps < cfg.max_steps:
+        raise BadInput(f"rollout steps {cfg.min_steps}..{cfg.max_steps}: need 1 ≤ min < max")
+    if cfg.batch > cfg.pool_size:
+        raise BadInput(f"batch {cfg.batch} is larger than the pool {cfg.pool_size}")
+    if cfg.mode == "regenerating" and cfg.damage_count >= cfg.batch:
+        raise BadInput(f"damage count {cfg.damage_count} must be < batch {cfg.batch}")
+
+
+def init_grow_state(cfg: GrowConfig) -> dict[str, Any]:
+    key = jax.random.PRNGKey(cfg.seed)
+    k_model, k_run = jax.random.split(key)
+    model = GrowingNCA(key=k_model, fire_rate=cfg.fire_rate)
+    side = cfg.target_size + 2 * cfg.pad
+    pool_n = cfg.pool_size if cfg.mode != "growing" else 1
+    opt = optimiser(cfg.lr, (cfg.lr_decay_at,), cfg.lr_decay)
+    return {
+        "model": model,
+        "opt": opt.init(eqx.filter(model, eqx.is_array)),
+        "pool": model.seed((pool_n, side, side)),
+        "key": k_run,
+    }
+
+
+def per_sample_mse(x: jax.Array, target: jax.Array) -> jax.Array:
+    """MSE of the RGBA channels to the target, one value per sample ``(B,)``."""
+    target = target.reshape((1,) * (x.ndim - target.ndim) + target.shape)
+    return jnp.mean(jnp.square(x[..., :4] - target), axis=(-3, -2, -1))
+
+
+def make_grow_step(cfg: GrowConfig, target: np.ndarray):
+    """The jitted training step ``(state, step) -> (state, metrics)`` (compiled once per config)."""
+    tgt = jnp.asarray(target)
+    return lambda state, i: _grow_step(state, jnp.asarray(i, jnp.int32), tgt, cfg)
+
+
+@eqx.filter_jit
+def _grow_step(state, i, target, cfg: GrowConfig):
+    opt = optimiser(cfg.lr, (cfg.lr_decay_at,), cfg.lr_decay)
+    side = target.shape[0]
+    pooled = cfg.mode != "growing"
+    model, pool = state["model"], state["pool"]
+    key = jax.random.fold_in(state["key"], i)
+    k_idx, k_len, k_dmg, k_roll = jax.random.split(key, 4)
+    seed = model.seed((1, side, side))
+    if pooled:
+        idx = jax.random.choice(k_idx, cfg.pool_size, (cfg.batch,), replace=False)
+        x = pool[idx]
+        order = jnp.argsort(-per_sample_mse(x, target))  # worst first
+        idx, x = idx[order], x[order]
+        x = x.at[0].set(seed[0])
+        if cfg.mode == "regenerating":
+            keys = jax.random.split(k_dmg, cfg.damage_count)
+            masks = jax.vmap(lambda k: grid.random_circle_mask(k, (side, side)))(keys)
+            x = x.at[-cfg.damage_count :].set(x[-cfg.damage_count :] * (1.0 - masks))
+    else:
+        idx = None
+        x = jnp.repeat(seed, cfg.batch, axis=0)
+    n = jax.random.randint(k_len, (), cfg.min_steps, cfg.max_steps)
+
+    def loss_fn(m):
+        y = rollout(m, x, cfg.max_steps - 1, k_roll, active=n)
+        return jnp.mean(per_sample_mse(y, target)), y
+
+    (loss, y), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model)
+    grads = normalize_per_param(grads)
+    updates, opt_state = opt.update(grads, state["opt"], eqx.filter(model, eqx.is_array))
+    model = eqx.apply_updates(model, updates)
+    new_pool = pool.at[idx].set(y) if pooled else pool
+    return dict(state, model=model, opt=opt_state, pool=new_pool), {"loss": loss}
+
+
+def train_grow(
+    cfg: GrowConfig,
+    *,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    quiet: bool = False,
+    root: str | Path = "runs",
+    checkpoint_every: int = 50,
+    log_every: int = 10,
+) -> TrainResult:
+    """Train a growing NCA on ``cfg.target``; writes the run folder, model.npz and artefacts.
+
+    Example:
+        >>> train_grow(GrowConfig(target="lizard", mode="regenerating", iterations=2000))
+    """
+    check_grow_config(cfg)
+    run = open_run("nca", "grow", cfg, out=out, resume=resume,
+                   name=f"{Path(cfg.target).stem}-{cfg.mode}", root=root)
+    cfg = run.config
+    check_grow_config(cfg)
+    target = load_target(cfg.target, cfg.target_size, cfg.pad)
+    state = init_grow_state(cfg)
+    step = make_grow_step(cfg, target)
+    t0 = time.monotonic()
+    settings = LoopSettings(steps=cfg.iterations, log_every=log_every,
+                            checkpoint_every=checkpoint_every, quiet=quiet,
+                            description=f"nca grow {cfg.mode}")
+    state, done, records = train_loop(run, state, step, settings)
+    seconds = time.monotonic() - t0
+    save_model(run, state["model"], step=done, extra={"train_seconds": seconds})
+    from selforg.nca.artefacts import write_grow_artefacts
+
+    write_grow_artefacts(run, state["model"], target)
+
+    return TrainResult(run.path, done, float(records[-1]["loss"]) if records else float("nan"),
+                       seconds)

@@ -1,0 +1,125 @@
+"""Finding a trained NCA: a zoo name (``zoo:brick``), a run folder, a model/checkpoint file, or
+a quantised μNCA byte file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jax
+
+from selforg.core.config import from_dict
+from selforg.core.errors import BadInput
+from selforg.core.runs import load_checkpoint_file, load_config, read_checkpoint
+from selforg.nca import quantize
+from selforg.nca.config import GrowConfig, TextureConfig
+from selforg.nca.model import GrowingNCA, make_texture_model
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A trained model with the configuration it was trained with.
+
+    Attributes:
+        kind: ``"grow"`` or ``"texture"``.
+        model: the rule (GrowingNCA, TextureNCA or MicroNCA).
+        config: its GrowConfig / TextureConfig.
+        source: where it came from (for messages).
+        quantized: the int8 form when it was loaded from bytes.
+    """
+
+    kind: str
+    model: Any
+    config: Any
+    source: str
+    quantized: quantize.Quantized | None = None
+
+
+def zoo_dir() -> Path:
+    return Path(str(resources.files("selforg.nca") / "zoo"))
+
+
+def zoo_index() -> dict[str, dict[str, Any]]:
+    """The zoo's ``index.json``: name → {kind, file, config, command, ...}."""
+    p = zoo_dir() / "index.json"
+    if not p.is_file():
+        return {}
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def _template(kind: str, cfg: Any) -> Any:
+    key = jax.random.PRNGKey(0)
+    if kind == "grow":
+        return GrowingNCA(key=key, fire_rate=cfg.fire_rate)
+    return make_texture_model(cfg.model, key=key)
+
+
+def _from_zoo(name: str) -> Loaded:
+    index = zoo_index()
+    if name not in index:
+        raise BadInput(f"no zoo model {name!r}; known: {', '.join(index) or '(none)'}")
+    entry = index[name]
+    kind = entry["kind"]
+    cfg = from_dict(GrowConfig if kind == "grow" else TextureConfig, entry["config"])
+    path = zoo_dir() / entry["file"]
+    if path.suffix == ".bin":
+        q = quantize.read(path)
+        return Loaded(kind, quantize.dequantize(q), cfg, f"zoo:{name}", q)
+    model, _ = load_checkpoint_file(path, _template(kind, cfg), system="nca")
+    return Loaded(kind, model, cfg, f"zoo:{name}")
+
+
+def _run_of(path: Path) -> tuple[Path, str]:
+    for d in (path, path.parent, path.parent.parent):
+        cfg = d / "config.json"
+        if cfg.is_file():
+            verb = json.loads(cfg.read_text()).get("verb")
+            if verb in ("grow", "texture"):
+                return d, verb
+            raise BadInput(f"{d} is a {verb!r} run, not an nca grow/texture run")
+    raise BadInput(f"{path} is not inside an nca run folder (no config.json found)")
+
+
+def load_model(spec: str | Path) -> Loaded:
+    """Load ``zoo:<name>``, a run folder (its stable/model/latest checkpoint), a ``.npz`` inside
+    a run folder, or a quantised ``.bin`` (with its ``.bin.json``).
+
+    Raises:
+        BadInput: nothing loadable there.
+    """
+    text = str(spec)
+    if text.startswith("zoo:"):
+        return _from_zoo(text[4:])
+    path = Path(text)
+    if not path.exists():
+        raise BadInput(f"{text} does not exist (give a run folder, a checkpoint or zoo:<name>)")
+    if path.suffix == ".bin":
+        q = quantize.read(path)
+        run_dir, verb = _run_of(path)
+        cfg = load_config(run_dir, TextureConfig, system="nca", verb="texture")
+        return Loaded("texture", quantize.dequantize(q), cfg, text, q)
+    run_dir, verb = _run_of(path)
+    cls = GrowConfig if verb == "grow" else TextureConfig
+    cfg = load_config(run_dir, cls, system="nca", verb=verb)
+    if path.is_dir():
+        for cand in ("stable.npz", "model.npz", "checkpoints/latest.npz"):
+            if (path / cand).is_file():
+                path = path / cand
+                break
+        else:
+            raise BadInput(f"run folder {text} has no model yet (no model.npz or checkpoint)")
+    meta, _ = read_checkpoint(path)
+    template = _template(verb, cfg)
+    if meta.get("extra", {}).get("kind") == "model":
+        model, _ = load_checkpoint_file(path, template, system="nca")
+    else:  # a full training-state checkpoint
+        from selforg.nca.grow import init_grow_state
+        from selforg.nca.texture import init_texture_state
+
+        state = init_grow_state(cfg) if verb == "grow" else init_texture_state(cfg)
+        state, _ = load_checkpoint_file(path, state, system="nca")
+        model = state["model"]
+    return Loaded(verb, model, cfg, str(path))

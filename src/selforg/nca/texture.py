@@ -1,0 +1,208 @@
+"""Training texture NCA and μNCA on an exemplar (Niklasson et al., "Self-Organising Textures",
+Distill 2021; Mordvintsev & Niklasson, "μNCA", arXiv 2111.13545).
+
+A pool of states is rolled forward from where the last iterations left them (so the rule learns
+to persist), a pool sample is re-seeded every few iterations (so it learns to start from the
+seed), and the loss is the patch sliced-Wasserstein distance to the exemplar plus an overflow
+penalty. Gradients are normalised per parameter; μNCA also normalises each sample's gradient
+after every step of the backward pass.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from selforg.core.errors import BadInput
+from selforg.core.runs import Run, open_run
+from selforg.core.train import LoopSettings, train_loop
+from selforg.nca import losses
+from selforg.nca.config import TextureConfig
+from selforg.nca.gradnorm import normalize_per_param
+from selforg.nca.images import load_exemplar
+from selforg.nca.model import TEXTURE_MODELS, MicroNCA, make_texture_model
+from selforg.nca.rollout import rollout
+
+
+def check_texture_config(cfg: TextureConfig) -> None:
+    """Raise `BadInput` for values no run can use."""
+    if cfg.model not in TEXTURE_MODELS:
+        raise BadInput(f"unknown model {cfg.model!r}; allowed: {', '.join(TEXTURE_MODELS)}")
+    if cfg.size < 8 or cfg.size > 1024:
+        raise BadInput(f"grid size {cfg.size} is outside 8..1024")
+    if cfg.exemplar_size < 16 or cfg.exemplar_size > 2048:
+        raise BadInput(f"exemplar size {cfg.exemplar_size} is outside 16..2048")
+    if not 1 <= cfg.min_steps < cfg.max_steps:
+        raise BadInput(f"rollout steps {cfg.min_steps}..{cfg.max_steps}: need 1 ≤ min < max")
+    if cfg.batch > cfg.pool_size:
+        raise BadInput(f"batch {cfg.batch} is larger than the pool {cfg.pool_size}")
+
+
+def optimiser(lr: float, decay_at: tuple[int, ...], decay: float) -> optax.GradientTransformation:
+    """Adam with the learning rate multiplied by `decay` at each step of `decay_at`."""
+    schedule = optax.piecewise_constant_schedule(lr, {int(b): decay for b in decay_at})
+    return optax.adam(schedule)
+
+
+def patch_cfg(cfg: TextureConfig) -> losses.PatchLoss:
+    lc = cfg.loss
+    return losses.PatchLoss(lc.levels, lc.patch, lc.n_patches, lc.projections)
+
+
+def init_texture_state(cfg: TextureConfig) -> dict[str, Any]:
+    """Model, optimiser state, the pool of seeds and the PRNG key (raw uint32)."""
+    key = jax.random.PRNGKey(cfg.seed)
+    k_model, k_pool, k_run = jax.random.split(key, 3)
+    model = make_texture_model(cfg.model, key=k_model)
+    opt = optimiser(cfg.lr, cfg.lr_decay_at, cfg.lr_decay)
+    return {
+        "model": model,
+        "opt": opt.init(eqx.filter(model, eqx.is_array)),
+        "pool": model.seed((cfg.pool_size, cfg.size, cfg.size), k_pool),
+        "key": k_run,
+    }
+
+
+def make_texture_step(cfg: TextureConfig, exemplar: np.ndarray):
+    """The jitted training step ``(state, step) -> (state, metrics)`` for `exemplar` (H, W, 3).
+
+    Compiled once per config and shape: the jitted function is module-level with the (hashable)
+    config static, so a second run of the same config reuses the compiled step.
+    """
+    target = losses.exemplar_pyramid(jnp.asarray(exemplar), patch_cfg(cfg))
+    return lambda state, i: _texture_step(state, jnp.asarray(i, jnp.int32), target, cfg)
+
+
+@eqx.filter_jit
+def _texture_step(state, i, target, cfg: TextureConfig):
+    pc = patch_cfg(cfg)
+    opt = optimiser(cfg.lr, cfg.lr_decay_at, cfg.lr_decay)
+    micro = cfg.model != "texture"
+    overflow = losses.overflow_sq if micro else losses.overflow_abs
+    model, pool = state["model"], state["pool"]
+    key = jax.random.fold_in(state["key"], i)
+    k_idx, k_len, k_seed, k_loss, k_roll = jax.random.split(key, 5)
+    idx = jax.random.choice(k_idx, cfg.pool_size, (cfg.batch,), replace=False)
+    x = pool[idx]
+    fresh = model.seed((1, cfg.size, cfg.size), k_seed)[0]
+    x = x.at[0].set(jnp.where(i % cfg.reseed_every == 0, fresh, x[0]))
+    n = jax.random.randint(k_len, (), cfg.min_steps, cfg.max_steps)
+
+    def loss_fn(m):
+        y = rollout(m, x, cfg.max_steps - 1, k_roll, active=n, grad_norm=micro)
+        # the loss sees the unclipped image so gradients flow everywhere
+        swd = losses.texture_loss(y[..., :3] + 0.5, target, k_loss, pc).mean()
+        ov = overflow(y)
+        return swd + cfg.overflow_weight * ov, (y, swd, ov)
+
+    (loss, (y, swd, ov)), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model)
+    grads = normalize_per_param(grads)
+    updates, opt_state = opt.update(grads, state["opt"], eqx.filter(model, eqx.is_array))
+    model = eqx.apply_updates(model, updates)
+    new = dict(state, model=model, opt=opt_state, pool=pool.at[idx].set(y))
+    return new, {"loss": loss, "swd": swd, "overflow": ov}
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where a training run went and how it ended."""
+
+    run_dir: Path
+    steps: int
+    final_loss: float
+    seconds: float
+
+
+def stability_score(model: Any, exemplar: np.ndarray, size: int, steps: int,
+                    seed: int = 0) -> float:
+    """Eval-metric texture distance of one `steps`-step rollout from a seed (long-term quality)."""
+    from selforg.nca.simulate import run_steps
+
+    key = jax.random.PRNGKey(seed)
+    x = model.seed((1, size, size), key)
+    x = run_steps(model, x, steps, jax.random.fold_in(key, 1))
+    return losses.texture_distance(np.asarray(model.rgb(x))[0], exemplar)
+
+
+def train_texture(
+    cfg: TextureConfig,
+    *,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    quiet: bool = False,
+    root: str | Path = "runs",
+    checkpoint_every: int = 50,
+    log_every: int = 10,
+) -> TrainResult:
+    """Train a texture model; writes the run folder with checkpoints, the model and artefacts.
+
+    Example:
+        >>> train_texture(TextureConfig(exemplar="brick", model="micro-588", iterations=500))
+    """
+    check_texture_config(cfg)
+    run = open_run("nca", "texture", cfg, out=out, resume=resume,
+                   name=f"{Path(cfg.exemplar).stem}-{cfg.model}", root=root)
+    cfg = run.config
+    check_texture_config(cfg)
+    exemplar = load_exemplar(cfg.exemplar, cfg.exemplar_size)
+    state = init_texture_state(cfg)
+    step = make_texture_step(cfg, exemplar)
+    t0 = time.monotonic()
+    best_stable = _read_stable(run)
+
+    def on_log(n: int, st: Any, record: dict[str, float]) -> None:
+        nonlocal best_stable
+        if cfg.stability_every and n % cfg.stability_every == 0:
+            score = stability_score(st["model"], exemplar, cfg.size, cfg.stability_steps)
+            run.log({"step": n, "stability": score})
+            if score < best_stable:
+                best_stable = score
+                save_model(run, st["model"], step=n, extra={"stability": score}, name="stable")
+
+    settings = LoopSettings(steps=cfg.iterations, log_every=log_every,
+                            checkpoint_every=checkpoint_every, quiet=quiet,
+                            description=f"nca texture {cfg.model}")
+    state, done, records = train_loop(run, state, step, settings, on_log=on_log)
+    seconds = time.monotonic() - t0
+    save_model(run, state["model"], step=done, extra={"train_seconds": seconds})
+    from selforg.nca.artefacts import write_texture_artefacts
+
+    write_texture_artefacts(run, state["model"], exemplar, cfg)
+    final = records[-1]["loss"] if records else float("nan")
+    return TrainResult(run.path, done, float(final), seconds)
+
+
+def _read_stable(run: Run) -> float:
+    import json
+
+    p = run.path / "stable.json"
+    if p.exists():
+        return float(json.loads(p.read_text())["stability"])
+    return float("inf")
+
+
+def save_model(run: Run, model: Any, *, step: int, extra: dict | None = None,
+               name: str = "model") -> Path:
+    """Write the model alone as ``<run>/<name>.npz`` (a core checkpoint of just the rule)."""
+    from selforg.core.config import config_hash
+    from selforg.core.runs import atomic_write_bytes, checkpoint_bytes
+
+    meta = {"system": "nca", "verb": run.verb, "config_hash": config_hash(run.config),
+            "step": int(step), "extra": dict(extra or {}, kind="model")}
+    path = run.path / f"{name}.npz"
+    atomic_write_bytes(path, checkpoint_bytes(model, meta))
+    if name == "stable":
+        run.write_json("stable.json", {"step": int(step), **(extra or {})})
+    return path
+
+
+def is_micro(model: Any) -> bool:
+    return isinstance(model, MicroNCA)
