@@ -13,7 +13,6 @@ Soft and hard forward passes share all code: only the gate coefficients differ
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -82,7 +81,7 @@ def to_circuit(wiring: Circuit, params: Params) -> Circuit:
 
 
 Coeffs = dict[str, list[Array]]
-Index = dict[str, list[tuple[Array, Array]]]
+Index = dict[str, list[tuple[Array, Array, Array]]]
 
 
 def coefficients(params: Params, fn: Callable[[Array], Array]) -> Coeffs:
@@ -100,28 +99,50 @@ def patches(state: Float[Array, "b h w c"], boundary: str) -> Float[Array, "b h 
     )
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(2,))
-def take_inputs(x: Array, idx: Array, n_in: int) -> Array:
-    """``x[..., idx]``; its gradient is a one-hot matmul instead of a (slow on CPU) scatter-add."""
-    return jnp.take(x, idx, axis=-1)
+@jax.custom_vjp
+def take_pair(x: Array, a: Array, b: Array, inv: Array) -> tuple[Array, Array]:
+    """``(x[..., a], x[..., b])`` with a gather-only gradient.
+
+    The autodiff gradient of a gather is a scatter-add (slow on CPU); with the wiring fixed, the
+    inverse index ``inv`` (in, D) lists where each input went (positions in [a-part | b-part |
+    zero]), so the gradient is one more gather and a sum over D.
+    """
+    return jnp.take(x, a, axis=-1), jnp.take(x, b, axis=-1)
 
 
-def _take_fwd(x, idx, n_in):
-    return jnp.take(x, idx, axis=-1), idx
+def _take_fwd(x, a, b, inv):
+    return take_pair(x, a, b, inv), inv
 
 
-def _take_bwd(n_in, idx, g):
-    onehot = jax.nn.one_hot(idx, n_in, dtype=g.dtype)  # (out, in)
-    return g @ onehot, None
+def _take_bwd(inv, g):
+    ga, gb = g
+    zero = jnp.zeros((*ga.shape[:-1], 1), ga.dtype)
+    pool = jnp.concatenate([ga, gb, zero], axis=-1)
+    return jnp.take(pool, inv, axis=-1).sum(-1), None, None, None
 
 
-take_inputs.defvjp(_take_fwd, _take_bwd)
+take_pair.defvjp(_take_fwd, _take_bwd)
 
 
-def _gate_layer(x: Array, a: Array, b: Array, co: Array) -> Array:
+def inverse_index(a: np.ndarray, b: np.ndarray, n_in: int, depth: int | None = None) -> np.ndarray:
+    """(n_in, D) int32: for input i, its positions in ``[a-uses | b-uses]``; padding → 2·out."""
+    out = len(a)
+    uses: list[list[int]] = [[] for _ in range(n_in)]
+    for j, i in enumerate(a):
+        uses[i].append(j)
+    for j, i in enumerate(b):
+        uses[i].append(out + j)
+    d = max(1, max(len(u) for u in uses)) if depth is None else depth
+    inv = np.full((n_in, d), 2 * out, np.int32)
+    for i, u in enumerate(uses):
+        inv[i, : len(u)] = u
+    return inv
+
+
+def _gate_layer(x: Array, a: Array, b: Array, inv: Array, co: Array) -> Array:
     """One layer on the last axis of x (..., in); coefficients broadcast to (..., out, 4)."""
-    n = x.shape[-1]
-    return gates.apply(co, take_inputs(x, a, n), take_inputs(x, b, n))
+    xa, xb = take_pair(x, a, b, inv)
+    return gates.apply(co, xa, xb)
 
 
 def _segments(layers: tuple[Layer, ...], n_in: int) -> list[tuple[int, int]]:
@@ -140,11 +161,26 @@ def _segments(layers: tuple[Layer, ...], n_in: int) -> list[tuple[int, int]]:
 
 def wiring_arrays(wiring: Circuit) -> Index:
     """The wiring's index arrays as a pytree, so jit can take them as arguments (one compilation
-    serves every seed, and the persistent cache finds it again)."""
-    return {
-        "perception": [(jnp.asarray(l.a), jnp.asarray(l.b)) for l in wiring.perception],
-        "update": [(jnp.asarray(l.a), jnp.asarray(l.b)) for l in wiring.update],
-    }
+    serves every seed, and the persistent cache finds it again).
+
+    Each layer gives ``(a, b, inv)``; the inverse indices of a run of same-sized layers share
+    one depth so they can be stacked for `lax.scan`.
+    """
+    out: Index = {}
+    for name, layers, n_in in (("perception", wiring.perception, 9),
+                               ("update", wiring.update, wiring.update_inputs)):
+        sizes = []
+        for l in layers:
+            sizes.append(n_in)
+            n_in = l.width
+        invs = [inverse_index(l.a, l.b, n) for l, n in zip(layers, sizes, strict=True)]
+        for s, e in _segments(layers, sizes[0]):
+            depth = max(inv.shape[1] for inv in invs[s:e])
+            for i in range(s, e):
+                invs[i] = inverse_index(layers[i].a, layers[i].b, sizes[i], depth)
+        out[name] = [(jnp.asarray(l.a), jnp.asarray(l.b), jnp.asarray(inv))
+                     for l, inv in zip(layers, invs, strict=True)]
+    return out
 
 
 def _network(
@@ -154,17 +190,15 @@ def _network(
     for s, e in _segments(layers, x.shape[-1]):
         if e - s == 1:
             co = coeffs[s].reshape((1,) * lead + coeffs[s].shape)
-            x = _gate_layer(x, idx[s][0], idx[s][1], co)
+            x = _gate_layer(x, *idx[s], co)
             continue
-        stack_a = jnp.stack([i[0] for i in idx[s:e]])
-        stack_b = jnp.stack([i[1] for i in idx[s:e]])
-        stack_c = jnp.stack(coeffs[s:e])
+        stacked = [jnp.stack([i[k] for i in idx[s:e]]) for k in range(3)]
 
         def body(h, inp):
-            a, b, co = inp
-            return _gate_layer(h, a, b, co.reshape((1,) * lead + co.shape)), None
+            a, b, inv, co = inp
+            return _gate_layer(h, a, b, inv, co.reshape((1,) * lead + co.shape)), None
 
-        x, _ = jax.lax.scan(body, x, (stack_a, stack_b, stack_c))
+        x, _ = jax.lax.scan(body, x, (*stacked, jnp.stack(coeffs[s:e])))
     return x
 
 
