@@ -98,3 +98,33 @@ def test_show_prints_summary_and_draws(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "active after pruning 34" in out and "XOR 15" in out
     assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_run_cli_with_gif_and_damage(tmp_path, capsys):
+    path = life_circuit().save(tmp_path / "life.json")
+    gif = tmp_path / "run.gif"
+    args = ["logic", "run", str(path), "--size", "128", "--steps", "30", "--gif", str(gif),
+            "--damage-at", "10", "--damage-box", "0,0,64,64"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["steps"] == 30 and out["size"] == [128, 128] and gif.stat().st_size > 1000
+    assert main(["logic", "run", str(path), "--size", "100"]) == 2  # not a multiple of 64
+
+
+def test_run_cli_from_npy_matches_numpy_life(tmp_path, capsys):
+    from selforg.logic.life import life_steps
+    from selforg.logic.simulate import run_circuit
+
+    grid = np.random.default_rng(3).integers(0, 2, (64, 128)).astype(np.uint8)
+    np.save(tmp_path / "g.npy", grid)
+    assert main(["logic", "run", str(life_circuit().save(tmp_path / "l.json")),
+                 "--init", str(tmp_path / "g.npy"), "--steps", "4"]) == 0
+    res = run_circuit(life_circuit(), init=grid[..., None], steps=4)
+    assert res["alive_fraction"] == life_steps(grid, 4).mean()
+
+
+def test_export_c_cli_writes_source(tmp_path, capsys):
+    path = life_circuit().save(tmp_path / "life.json")
+    assert main(["logic", "export-c", str(path), str(tmp_path / "life.c")]) == 0
+    text = (tmp_path / "life.c").read_text()
+    assert "void logic_step" in text and text.count("uint64_t r") == 34

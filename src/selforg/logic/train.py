@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from selforg.core.runs import Run, open_run
+from selforg.core.runs import Run, load_config, open_run
 from selforg.core.train import LoopSettings, clip_and, train_loop
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, stats
@@ -158,6 +158,29 @@ def train(
     run.write_json("results.json", results)
     _plot(run)
     return TrainResult(run.path, circuit, steps, seconds, metrics, st, converged)
+
+
+def circuit_from_run(run_dir: str | Path, which: str = "latest") -> Circuit:
+    """The discrete circuit of a run folder's checkpoint (also of an unfinished run).
+
+    Raises:
+        BadInput: not a logic run folder, or no such checkpoint.
+    """
+    import json
+
+    from selforg.core.errors import BadInput
+    from selforg.core.runs import load_checkpoint_file
+
+    try:
+        verb = json.loads((Path(run_dir) / "config.json").read_text())["verb"]
+    except (OSError, ValueError, KeyError):
+        raise BadInput(f"{run_dir} is not a run folder (no readable config.json)") from None
+    cfg = load_config(run_dir, LogicConfig, system="logic", verb=verb)
+    wiring = build_wiring(cfg)
+    template = initial_state(cfg, wiring)
+    state, _ = load_checkpoint_file(Path(run_dir) / "checkpoints" / f"{which}.npz", template,
+                                    system="logic")
+    return to_circuit(wiring, state[0])
 
 
 def _plot(run: Run) -> None:

@@ -1,0 +1,73 @@
+"""Training: gradient of the fixed-wiring gather, a tiny run end to end, resume, CLI errors."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from selforg.cli import main
+from selforg.logic.circuit import load
+from selforg.logic.config import LogicConfig
+from selforg.logic.model import inverse_index, take_pair
+from selforg.logic.tasks import checkerboard, colour_g, life_boards
+from selforg.logic.train import circuit_from_run, train
+
+TINY = LogicConfig(
+    experiment="checkerboard", height=4, width=4, channels=2, steps=2, batch=2, iters=6,
+    kernels=2, perception_widths=(9, 4, 2), update_widths=(8, 4, 2), boundary="zero",
+    stop_at_zero=False, log_every=2, checkpoint_every=3, seed=1,
+)
+
+
+def test_take_pair_gradient_equals_autodiff():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 7, 11).astype(np.int32)
+    b = rng.integers(0, 7, 11).astype(np.int32)
+    x = jnp.asarray(rng.normal(size=(3, 7)).astype(np.float32))
+    w = jnp.asarray(rng.normal(size=(2, 3, 11)).astype(np.float32))
+    inv = jnp.asarray(inverse_index(a, b, 7))
+
+    def ours(x):
+        xa, xb = take_pair(x, jnp.asarray(a), jnp.asarray(b), inv)
+        return jnp.sum(w[0] * xa * xb + w[1] * xb)
+
+    def plain(x):
+        xa, xb = x[:, a], x[:, b]
+        return jnp.sum(w[0] * xa * xb + w[1] * xb)
+
+    np.testing.assert_allclose(jax.grad(ours)(x), jax.grad(plain)(x), rtol=1e-6, atol=1e-6)
+
+
+def test_targets():
+    boards, nxt = life_boards()
+    assert boards.shape == (512, 3, 3, 1)
+    # a 3×3 periodic board: every cell sees all others; a row of three live cells -> all live
+    row = (1 << 3) | (1 << 4) | (1 << 5)
+    assert nxt[row, ..., 0].tolist() == [[1.0] * 3] * 3
+    assert nxt[0].sum() == 0 and nxt[511].sum() == 0
+    assert checkerboard(4, 4).tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]]
+    g = colour_g()
+    assert g.shape == (16, 16, 3) and 20 < (g.sum(-1) > 0).sum() < 200
+
+
+def test_tiny_training_run_and_resume(tmp_path):
+    res = train(TINY, out=tmp_path / "a", quiet=True)
+    assert res.steps == 6
+    lines = (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()
+    recs = [json.loads(line) for line in lines]
+    assert [r["step"] for r in recs] == [2, 4, 6]
+    assert all(np.isfinite(r["loss"]) and r["hard_loss"] >= 0 for r in recs)
+    circuit = load(tmp_path / "a" / "circuit.json")
+    assert circuit.channels == 2 and [l.width for l in circuit.update] == [8, 4, 2]
+    assert circuit_from_run(tmp_path / "a").to_dict() == circuit.to_dict()
+    # resuming a finished run continues from its checkpoint and changes nothing
+    again = train(TINY, resume=tmp_path / "a", quiet=True)
+    assert again.steps == 6 and again.circuit.to_dict() == circuit.to_dict()
+
+
+def test_train_cli_rejects_bad_values(capsys):
+    assert main(["logic", "train", "life", "--iters", "0"]) == 2
+    assert main(["logic", "train", "mandelbrot"]) == 2
+    assert main(["logic", "train", "life", "--async"]) == 2
+    assert "no preset" in capsys.readouterr().err
