@@ -239,39 +239,96 @@ def netlist(circuit: Circuit, *, prune: bool = True) -> Netlist:
     return _prune(net) if prune else net
 
 
-def _prune(net: Netlist) -> Netlist:
-    """Pass-throughs become wires, unread inputs are ignored, dead instructions dropped."""
+_TABLES = [gates.truth_table(op) for op in range(16)]
+_OP_OF_TABLE = {t: op for op, t in enumerate(_TABLES)}
+
+
+def _simplify(net: Netlist) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rewrite each gate given what is known of its inputs.
+
+    Pass-throughs become wires; a gate with a constant input, or reading one register twice,
+    becomes a constant, a wire or a NOT; double negation cancels; identical gates (up to input
+    order) are merged. Returns (ops, a, b, alias) where ``alias[r]`` is the register that now
+    holds register r's value.
+    """
     n_in, n = net.n_inputs, len(net.ops)
     alias = np.arange(n_in + n)
-    a = net.a.copy()
-    b = net.b.copy()
+    ops, a, b = net.ops.copy(), net.a.copy(), net.b.copy()
+    const: dict[int, int] = {}
+    negation: dict[int, int] = {}
+    seen: dict[tuple[int, int, int], int] = {}
     for i in range(n):
-        a[i], b[i] = alias[a[i]], alias[b[i]]
-        op = net.ops[i]
-        if op == 3:
-            alias[n_in + i] = a[i]
-        elif op == 5:
-            alias[n_in + i] = b[i]
+        r = n_in + i
+        t = _TABLES[int(ops[i])]
+        x, y = int(alias[a[i]]), int(alias[b[i]])
+        use_x, use_y = t[0:2] != t[2:4], (t[0], t[2]) != (t[1], t[3])
+        unary = None
+        if not use_x and not use_y:
+            unary = (None, (t[0], t[0]))
+        elif x in const and y in const:
+            v = t[2 * const[x] + const[y]]
+            unary = (None, (v, v))
+        elif x in const or not use_y:
+            cx = const.get(x, 0)
+            unary = (y, (t[2 * cx], t[2 * cx + 1])) if x in const else (x, (t[0], t[2]))
+        elif y in const or not use_x:
+            cy = const.get(y, 0)
+            unary = (x, (t[cy], t[2 + cy])) if y in const else (y, (t[0], t[1]))
+        elif x == y:
+            unary = (x, (t[0], t[3]))
+        if unary is not None:
+            src, (u0, u1) = unary
+            if (u0, u1) == (0, 1):
+                alias[r] = src
+                continue
+            if (u0, u1) == (1, 0) and src in negation:
+                alias[r] = negation[src]
+                continue
+            op, x, y = (_OP_OF_TABLE[(u0, u0, u1, u1)], src, src) if src is not None else (
+                15 if u0 else 0, 0, 0)
+        else:
+            op = int(ops[i])
+            if t[1] == t[2] and x > y or op in (4, 13):  # canonical input order
+                x, y = y, x
+                op = _OP_OF_TABLE[(t[0], t[2], t[1], t[3])]
+        key = (op, x, y)
+        if key in seen:
+            alias[r] = seen[key]
+            continue
+        seen[key] = r
+        ops[i], a[i], b[i] = op, x, y
+        if op in (0, 15):
+            const[r] = int(op == 15)
+        elif op == 12:
+            negation[r] = x
+    return ops, a, b, alias
+
+
+def _prune(net: Netlist) -> Netlist:
+    """`_simplify`, then drop every instruction no output depends on."""
+    n_in, n = net.n_inputs, len(net.ops)
+    ops, a, b, alias = _simplify(net)
     outputs = alias[net.outputs]
     live = np.zeros(n_in + n, bool)
     live[outputs] = True
+    kept_mask = np.zeros(n, bool)
     for i in range(n - 1, -1, -1):
-        op = net.ops[i]
-        if not live[n_in + i] or op in gates.PASS_THROUGH:
+        r = n_in + i
+        if not live[r] or alias[r] != r:
             continue
-        use_a, use_b = gates.USES[op]
+        kept_mask[i] = True
+        use_a, use_b = gates.USES[ops[i]]
         if use_a:
             live[a[i]] = True
         if use_b:
             live[b[i]] = True
-    keep = [i for i in range(n) if live[n_in + i] and net.ops[i] not in gates.PASS_THROUGH]
+    keep = np.flatnonzero(kept_mask)
     remap = np.arange(n_in + n)
-    for new_i, i in enumerate(keep):
-        remap[n_in + i] = n_in + new_i
-    new_a = np.array([remap[a[i]] if gates.USES[net.ops[i]][0] else 0 for i in keep], np.int32)
-    new_b = np.array([remap[b[i]] if gates.USES[net.ops[i]][1] else 0 for i in keep], np.int32)
+    remap[n_in + keep] = n_in + np.arange(len(keep))
+    new_a = np.array([remap[a[i]] if gates.USES[ops[i]][0] else 0 for i in keep], np.int32)
+    new_b = np.array([remap[b[i]] if gates.USES[ops[i]][1] else 0 for i in keep], np.int32)
     return Netlist(
-        net.channels, net.ops[keep].astype(np.int32), new_a.reshape(-1), new_b.reshape(-1),
+        net.channels, ops[keep].astype(np.int32), new_a.reshape(-1), new_b.reshape(-1),
         remap[outputs].astype(np.int32), tuple(net.origin[i] for i in keep),
     )
 
