@@ -44,8 +44,8 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     finals = []
     for name in textures:
         m = load_model(f"zoo:{name}")
-        _, frames = simulate(m.model, size=(96, 96), steps=300, every=5, seed=1)
-        media.write_gif(folder / f"texture_{name}.gif", [media.upscale(f, 3) for f in frames])
+        _, frames = simulate(m.model, size=(96, 96), steps=300, every=10, seed=1)
+        media.write_gif(folder / f"texture_{name}.gif", [media.upscale(f, 2) for f in frames])
         finals.append(media.upscale(frames[-1], 2))
         shots.append(Media(f"nca/texture_{name}.gif", f"μNCA {m.config.model} texture '{name}'"
                            f" ({m.model.w.size + m.model.b.size} params, one byte each), 96²"

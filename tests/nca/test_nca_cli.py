@@ -1,0 +1,79 @@
+"""The CLI: bad input exits 2 with one line; a tiny end-to-end train → quantize → run → eval."""
+
+import json
+
+import pytest
+
+from selforg.cli import main
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["nca", "texture", "train", "no-such-image.png"], "neither a file nor a built-in"),
+        (["nca", "texture", "train", "brick", "--size", "4"], "grid size 4"),
+        (["nca", "texture", "train", "brick", "--min-steps", "9", "--max-steps", "5"], "min < max"),
+        (["nca", "texture", "train", "brick", "--model", "micro-7"], "invalid choice"),
+        (["nca", "grow", "train", "lizard", "--batch", "0"], "must be ≥ 1"),
+        (["nca", "grow", "train", "no-such-emoji"], "neither a file nor a built-in"),
+        (["nca", "grow", "train", "lizard", "--mode", "sleeping"], "invalid choice"),
+        (["nca", "run", "zoo:no-such-model"], "no zoo model"),
+        (["nca", "run", "/no/such/run"], "does not exist"),
+        (["nca", "eval", "zoo:no-such-model"], "no zoo model"),
+        (["nca", "run", "zoo:x", "--size", "0x5"], "must be ≥ 1"),
+    ],
+)
+def test_bad_input_exits_2(argv, words, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1
+
+
+def test_unreadable_image_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    assert main(["nca", "texture", "train", str(bad), "--out", str(tmp_path / "r")]) == 2
+    assert "cannot read image" in capsys.readouterr().err
+    empty = tmp_path / "empty.png"
+    from PIL import Image
+
+    Image.new("RGBA", (8, 8), (0, 0, 0, 0)).save(empty)
+    assert main(["nca", "grow", "train", str(empty), "--out", str(tmp_path / "g")]) == 2
+    assert "transparent" in capsys.readouterr().err
+
+
+def test_zoo_lists_names_first(capsys):
+    from selforg.nca.store import zoo_index
+
+    assert main(["nca", "zoo"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [ln.split("\t")[0] for ln in lines] == list(zoo_index())
+
+
+def test_tiny_texture_run_end_to_end(tmp_path, capsys):
+    run = tmp_path / "run"
+    argv = ["nca", "texture", "train", "brick", "--model", "micro-68", "--size", "16",
+            "--exemplar-size", "32", "--iterations", "2", "--batch", "2", "--pool", "4",
+            "--min-steps", "4", "--max-steps", "6", "--quiet", "--out", str(run)]
+    assert main(argv) == 0
+    for name in ("config.json", "metrics.jsonl", "model.npz", "final.png", "rollout.gif",
+                 "stability.png", "plots/loss.png", "checkpoints/latest.npz"):
+        assert (run / name).is_file(), name
+    capsys.readouterr()
+    assert main(["nca", "quantize", str(run)]) == 0
+    q = json.loads(capsys.readouterr().out)
+    assert q["bytes"] == 68 and (run / "quantized.bin").stat().st_size == 68
+    assert q["int8_distance"] == pytest.approx(q["float_distance"], rel=0.2, abs=1e-3)
+    gif = tmp_path / "x.gif"
+    assert main(["nca", "run", str(run / "quantized.bin"), "--size", "24x20", "--steps", "20",
+                 "--damage-at", "10", "--angle", "30", "--gif", str(gif),
+                 "--png", str(tmp_path / "x.png")]) == 0
+    assert gif.is_file() and (tmp_path / "x.png").is_file()
+    assert main(["nca", "run", str(run), "--steps", "5", "--damage-at", "9",
+                 "--png", str(tmp_path / "y.png")]) == 2
+    capsys.readouterr()
+    assert main(["nca", "eval", str(run)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"distance_1000", "distance_3000", "floor", "ceiling"} <= set(out)
+    assert out["floor"] < out["ceiling"]
