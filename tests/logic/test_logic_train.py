@@ -5,12 +5,13 @@ import json
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from selforg.cli import main
 from selforg.logic.circuit import load
-from selforg.logic.config import LogicConfig
-from selforg.logic.model import inverse_index, take_pair
-from selforg.logic.tasks import checkerboard, colour_g, life_boards
+from selforg.logic.config import LogicConfig, preset
+from selforg.logic.model import build_wiring, inverse_index, take_pair
+from selforg.logic.tasks import checkerboard, colour_g, life_boards, make_task
 from selforg.logic.train import circuit_from_run, train
 
 TINY = LogicConfig(
@@ -71,3 +72,19 @@ def test_train_cli_rejects_bad_values(capsys):
     assert main(["logic", "train", "mandelbrot"]) == 2
     assert main(["logic", "train", "life", "--async"]) == 2
     assert "no preset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "asynchronous", "inputs", "target"), [
+    ("life", False, 17, (512, 3, 3, 1)),
+    ("checkerboard", False, 8 + 8 * 2 * 16, (1, 16, 16, 1)),
+    ("checkerboard", True, 8 + 8 * 2 * 16, (1, 14, 14, 1)),
+    ("lizard", False, 128 + 128 * 1 * 4, (1, 20, 20, 1)),
+    ("colors", False, 64 + 64 * 2 * 4, (1, 16, 16, 3)),
+])
+def test_presets_build(name, asynchronous, inputs, target):
+    cfg = preset(name, asynchronous=asynchronous)
+    wiring = build_wiring(cfg)
+    assert wiring.update_inputs == inputs and wiring.update[-1].width == cfg.channels
+    task = make_task(cfg)
+    assert task.target.shape == target and 0 < task.target.sum() < task.target.size
+    assert cfg.asynchronous == asynchronous and cfg.fire_rate == 0.6
