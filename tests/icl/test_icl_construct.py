@@ -1,5 +1,6 @@
 """The GD constructions equal explicit gradient descent; metrics of a model vs itself."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -22,12 +23,13 @@ def numpy_gd(x, y, xq, etas):
     return w @ xq
 
 
+@eqx.filter_jit
 def construct_preds(model, x, y):
     return jax.vmap(lambda t: regression_predict(model, t))(regression_tokens(x, y))
 
 
 @settings(max_examples=6, deadline=None)
-@given(seed=st.integers(0, 2**30), eta=st.floats(0.1, 10.0), k=st.integers(1, 4))
+@given(seed=st.integers(0, 2**30), eta=st.floats(0.1, 10.0), k=st.sampled_from([1, 3]))
 def test_k_layer_construction_is_k_gd_steps(seed, eta, k):
     x, y = regression_data(jax.random.PRNGKey(seed), 16)
     etas = [eta * (0.8**i) for i in range(k)]
@@ -64,8 +66,9 @@ def test_gdpp_construction(seed, gamma):
     x, y = regression_data(jax.random.PRNGKey(seed), 16)
     etas, gammas = [8.0, 5.0, 3.0], [gamma, 0.5 * gamma, 0.1]
     preds = construct_preds(gd_stack(10, 10, etas, gammas), x, y)
-    ref = jax.vmap(lambda a, b, c: gdpp_predict(a, b, c, jnp.array(etas), jnp.array(gammas)))(
-        x[:, :-1], y[:, :-1], x[:, -1])
+    ref = jax.jit(jax.vmap(lambda a, b, c, e, g: gdpp_predict(a, b, c, e, g),
+                           in_axes=(0, 0, 0, None, None)))(
+        x[:, :-1], y[:, :-1], x[:, -1], jnp.array(etas), jnp.array(gammas))
     np.testing.assert_allclose(preds, ref, rtol=1e-4, atol=1e-5)
     ref64 = [numpy_gdpp(x[b, :-1], y[b, :-1], x[b, -1], etas, gammas) for b in range(16)]
     np.testing.assert_allclose(preds, ref64, rtol=1e-4, atol=1e-5)
@@ -109,15 +112,16 @@ def test_interpolation_endpoints():
 
 def test_ridge_solves_noiseless_regression():
     x, y = regression_data(jax.random.PRNGKey(4), 4, n_ctx=20)
-    p = jax.vmap(lambda a, b, c: ridge_predict(a, b, c, 1e-8))(x[:, :-1], y[:, :-1], x[:, -1])
+    p = jax.jit(jax.vmap(lambda a, b, c: ridge_predict(a, b, c, 1e-8)))(x[:, :-1], y[:, :-1],
+                                                                         x[:, -1])
     np.testing.assert_allclose(p, y[:, -1], rtol=1e-3, atol=1e-3)
 
 
 def test_causal_gd_construction_is_one_gd_step_per_time():
     s = dynamics_data(jax.random.PRNGKey(0), 4, length=12)
     layer = causal_gd_layer(10, 0.07)
-    out = jax.vmap(lambda e: layer(e, causal_mask(12)))(constructed_tokens(s))
-    ref = jax.vmap(lambda q: seq_gd1_predict(q, 0.07))(s)
+    out = jax.jit(jax.vmap(lambda e: layer(e, causal_mask(12))))(constructed_tokens(s))
+    ref = jax.jit(jax.vmap(lambda q: seq_gd1_predict(q, 0.07)))(s)
     np.testing.assert_allclose(out[..., :10], ref, rtol=1e-4, atol=1e-5)
     # explicit: Phi_1 = eta sum_{t'<=t} s_t' s_{t'-1}^T  (s_0 = 0)
     s0 = np.asarray(s[0], np.float64)

@@ -101,7 +101,8 @@ mesa_attend.defvjp(_fwd, _bwd)
 def ridge_direct(q, k, v, lam) -> Float[Array, "t v"]:
     """Reference: at each t solve ``Phi_t = V_t K_t^T (K_t K_t^T + I/lam)^-1`` directly."""
     n = k.shape[-1]
-    kk = jnp.cumsum(jnp.einsum("ti,tj->tij", k, k), axis=0) + (jnp.eye(n, dtype=k.dtype) / lam)[None]
+    eye = (jnp.eye(n, dtype=k.dtype) / lam)[None]
+    kk = jnp.cumsum(jnp.einsum("ti,tj->tij", k, k), axis=0) + eye
     vk = jnp.cumsum(jnp.einsum("ti,tj->tij", v, k), axis=0)
     z = jnp.linalg.solve(kk, q[..., None])[..., 0]
     return jnp.einsum("tij,tj->ti", vk, z)

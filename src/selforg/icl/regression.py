@@ -131,7 +131,7 @@ def run_gd(run: Run, *, quiet: bool = True) -> dict[str, Any]:
 
     Writes ``results.json`` and ``plots/*.png`` into the run folder and returns the results.
     """
-    from selforg.icl.plots import line_plot, weight_heatmaps
+    from selforg.icl.plots import line_plot
 
     cfg: RegressionConfig = run.config
     x, y = eval_tasks(cfg)

@@ -105,7 +105,11 @@ def seq_gd1_predict(s: Float[Array, "t1 d"], eta: float) -> Float[Array, "t d"]:
 
 
 def seq_ridge_predict(s: Float[Array, "t1 d"], lam: float = 1e-3) -> Float[Array, "t d"]:
-    """Ridge least squares on the pairs seen so far: ``Phi_t = (sum s s'^T)(sum s' s'^T + lam I)^-1``."""
+    """Ridge least squares on the pairs seen so far.
+
+    ``Phi_t = (sum_{t'<=t} s_t' s_{t'-1}^T)(sum s_{t'-1} s_{t'-1}^T + lam I)^-1``; predicts
+    ``Phi_t s_t`` for t = 1..T from s (T + 1, d).
+    """
     cur = s[:-1]
     prev = jnp.concatenate([jnp.zeros_like(cur[:1]), cur[:-1]])
     sv = jnp.cumsum(jnp.einsum("ti,tj->tij", cur, prev), axis=0)

@@ -54,8 +54,9 @@ def regression_data(
     return x, y
 
 
-def regression_tokens(x: Float[Array, "*b n1 d"], y: Float[Array, "*b n1"]) -> Float[Array, "*b n1 d1"]:
-    """Tokens ``(x_i, y_i)`` with the query's y-slot set to 0. Shape ``(..., n_ctx + 1, dim + 1)``."""
+def regression_tokens(x: Float[Array, "*b n1 d"], y: Float[Array, "*b n1"]
+                      ) -> Float[Array, "*b n1 d1"]:
+    """Tokens ``(x_i, y_i)``, the query's y-slot set to 0: shape ``(..., n_ctx + 1, dim + 1)``."""
     y_in = y.at[..., -1].set(0.0)
     return jnp.concatenate([x, y_in[..., None]], axis=-1)
 

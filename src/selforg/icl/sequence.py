@@ -1,0 +1,227 @@
+"""Autoregressive sequence models on linear dynamics: LSA stacks and the mesa-layer.
+
+von Oswald et al., "Uncovering mesa-optimization algorithms in Transformers" (2023,
+arXiv 2309.05858), Sec. 3-5: causal models on constructed tokens ``[0, s_t, s_{t-1}]`` predict
+s_{t+1} in the first slot; 1 layer of LSA learns one GD step on the in-context least-squares
+objective, deeper stacks approach ridge regression, and one mesa-layer solves it exactly.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from selforg.core.runs import Run
+from selforg.core.train import LoopSettings, clip_and, train_loop
+from selforg.icl.config import FewshotConfig, MesaConfig
+from selforg.icl.lsa import LSA, Stack, causal_mask
+from selforg.icl.mesa import MesaLayer
+from selforg.icl.solvers import best_seq_gd_eta, seq_gd1_predict, seq_losses, seq_ridge_predict
+from selforg.icl.tasks import constructed_tokens, dynamics_data, fewshot_prompts
+
+
+def make_model(name: str, cfg: MesaConfig | FewshotConfig, key) -> Stack:
+    """``lsaK`` (K causal LSA layers) or ``mesa1`` (one mesa-layer) on tokens of size 3 dim."""
+    d3 = 3 * cfg.dim
+    if name.startswith("mesa"):
+        keys = jax.random.split(key, int(name[4:]))
+        return Stack([MesaLayer(d3, heads=cfg.heads, key_size=cfg.key_size,
+                                init_std=cfg.init_std, key=k) for k in keys])
+    keys = jax.random.split(key, int(name[3:]))
+    return Stack([LSA(d3, heads=cfg.heads, key_size=cfg.key_size, value_size=cfg.key_size,
+                      init_std=cfg.init_std, key=k) for k in keys])
+
+
+def predict(model: Stack, tokens) -> jax.Array:
+    """Predictions (T, dim) of s_2..s_{T+1}: the first slot after the last layer."""
+    dim = tokens.shape[-1] // 3
+    return model(tokens, causal_mask(tokens.shape[0]))[:, :dim]
+
+
+def seq_batch_losses(model: Stack, s) -> jax.Array:
+    """Per-time-step loss (T,) of the model on sequences s (b, T + 1, dim)."""
+    pred = jax.vmap(lambda e: predict(model, e))(constructed_tokens(s))
+    return seq_losses(pred, s)
+
+
+def _data(cfg, key, batch):
+    return dynamics_data(key, batch, length=cfg.length, dim=cfg.dim, noise=cfg.noise,
+                         kind=getattr(cfg, "kind", "full"))
+
+
+def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True
+                         ) -> tuple[Stack, float, list[dict]]:
+    """Train model `name` in the sub-folder ``run.path / name`` (its own checkpoints, log).
+
+    AdamW with linear warm-up + cosine decay and element-wise clipping; a fresh batch of
+    sequences per step from ``fold_in(key, step)``.
+
+    Returns:
+        (trained model, seconds spent, logged records).
+    """
+    sub = Run(path=run.path / name, system=run.system, verb=f"{run.verb}-{name}",
+              config=run.config, resumed=run.resumed and (run.path / name).exists())
+    sub.path.mkdir(parents=True, exist_ok=True)
+    k_model, k_data = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(cfg.seed),
+                                                          zlib.crc32(name.encode()) % 2**31))
+    model = make_model(name, cfg, k_model)
+    warmup = min(cfg.warmup, cfg.steps // 2)
+    sched = optax.warmup_cosine_decay_schedule(0.0, cfg.lr, warmup, max(cfg.steps, warmup + 1),
+                                               cfg.lr * 0.01)
+    opt = clip_and(optax.adamw(sched, weight_decay=cfg.weight_decay), cfg.clip)
+
+    @eqx.filter_jit
+    def step(state, i):
+        model, opt_state = state
+        s = _data(cfg, jax.random.fold_in(k_data, i), cfg.batch)
+        loss, grads = eqx.filter_value_and_grad(
+            lambda m: jnp.mean(seq_batch_losses(m, s)))(model)
+        updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))
+        return (eqx.apply_updates(model, updates), opt_state), {"loss": loss}
+
+    state = (model, opt.init(eqx.filter(model, eqx.is_array)))
+    settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=250,
+                            quiet=quiet, description=f"icl {name}")
+    t0 = time.perf_counter()
+    state, _, _ = train_loop(sub, state, step, settings)
+    return state[0], time.perf_counter() - t0, sub.read_metrics()
+
+
+def eval_sequences(cfg, n: int | None = None) -> jax.Array:
+    """Validation sequences (a key disjoint from training)."""
+    return _data(cfg, jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 10**6),
+                 n or cfg.eval_seqs)
+
+
+def baselines(cfg: MesaConfig, s) -> dict[str, Any]:
+    """Per-time-step losses of GD-1 (line-searched eta) and ridge least squares."""
+    eta, _ = best_seq_gd_eta(s[: min(512, s.shape[0])])
+    gd = seq_losses(jax.vmap(lambda q: seq_gd1_predict(q, eta))(s), s)
+    lsq = seq_losses(jax.vmap(lambda q: seq_ridge_predict(q, cfg.lsq_lam))(s), s)
+    return {"gd1": np.asarray(gd), "lsq": np.asarray(lsq), "eta_gd1": eta}
+
+
+@eqx.filter_jit
+def _activations(model: Stack, s):
+    return jax.vmap(lambda e: jnp.stack(model.trace(e, causal_mask(e.shape[0]))))(
+        constructed_tokens(s))
+
+
+def linear_probes(model: Stack, s, *, lam: float = 1.0) -> dict[str, list[list[float]]]:
+    """Least-squares linear probes from each layer's tokens at each time step.
+
+    Targets: the next state s_{t+1}, the preconditioned input ``(S_t S_t^T + I/lam)^-1 s_t``
+    (S_t the states so far) and the previous state s_{t-1} (token binding). Fit on the first
+    half of the sequences, scored on the second half as 1 - R^2 (0 = perfectly decodable).
+
+    Returns:
+        ``{target: [[error per t] per layer (input first)]}``.
+    """
+    acts = np.asarray(_activations(model, s), np.float64)  # (b, L+1, T, D)
+    s = np.asarray(s, np.float64)
+    b, _, t_len, _ = acts.shape
+    cur = s[:, :-1]
+    cov = np.cumsum(np.einsum("bti,btj->btij", cur, cur), axis=1) + np.eye(s.shape[-1]) / lam
+    targets = {"next": s[:, 1:], "preconditioned": np.linalg.solve(cov, cur[..., None])[..., 0],
+               "previous": np.concatenate([np.zeros_like(cur[:, :1]), cur[:, :-1]], axis=1)}
+    half = b // 2
+    out: dict[str, list[list[float]]] = {}
+    for name, y in targets.items():
+        per_layer = []
+        for layer in range(acts.shape[1]):
+            errs = []
+            for t in range(t_len):
+                a = np.concatenate([acts[:, layer, t], np.ones((b, 1))], axis=1)
+                w, *_ = np.linalg.lstsq(a[:half], y[:half, t], rcond=None)
+                resid = y[half:, t] - a[half:] @ w
+                var = np.sum((y[half:, t] - y[half:, t].mean(0)) ** 2) + 1e-12
+                errs.append(float(np.sum(resid**2) / var))
+            per_layer.append(errs)
+        out[name] = per_layer
+    return out
+
+
+def run_mesa(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+    """Train the models of ``run.config.models``; compare per-time-step losses with GD-1 and
+    ridge LSQ. Writes results.json (``mean_loss`` per model) and plots."""
+    from selforg.icl.plots import line_plot
+
+    cfg: MesaConfig = run.config
+    s = eval_sequences(cfg)
+    base = baselines(cfg, s)
+    curves = {"gd1": base["gd1"], "lsq": base["lsq"]}
+    seconds: dict[str, float] = {}
+    records: dict[str, list] = {}
+    probes: dict[str, Any] = {}
+    lams: dict[str, list[float]] = {}
+    for name in cfg.models:
+        model, seconds[name], records[name] = train_sequence_model(run, name, cfg, quiet=quiet)
+        curves[name] = np.asarray(jax.jit(seq_batch_losses)(model, s))
+        probes[name] = linear_probes(model, s[:1024])
+        if name.startswith("mesa"):
+            lams[name] = [np.asarray(layer.lam).tolist() for layer in model.layers]
+    order = [m for m in ("lsa1", "lsa2", "lsa4", "lsa6", "mesa1") if m in curves] + ["gd1", "lsq"]
+    results = {
+        "mean_loss": {k: float(np.mean(curves[k])) for k in order},
+        "per_step_loss": {k: np.asarray(curves[k]).tolist() for k in order},
+        "start_loss": float(curves["lsq"][0]), "eta_gd1": base["eta_gd1"],
+        "train_seconds": seconds, "steps": cfg.steps, "batch": cfg.batch,
+        "mesa_lambda": lams, "probes": probes,
+    }
+    run.write_json("results.json", results)
+    t = np.arange(1, cfg.length + 1)
+    line_plot(run.artefact("plots", "loss_per_step.png"), {k: (t, curves[k]) for k in order},
+              xlabel="time step t", ylabel="loss", logy=True,
+              title="next-state loss per time step")
+    for name in cfg.models:
+        for target, per_layer in probes[name].items():
+            line_plot(run.artefact("plots", f"probe_{name}_{target}.png"),
+                      {f"layer {i}": (t, e) for i, e in enumerate(per_layer)}, xlabel="time step",
+                      ylabel="1 - R^2", title=f"{name}: linear probe for the {target} state")
+        xs = [r["step"] for r in records[name]]
+        line_plot(run.artefact("plots", f"train_{name}.png"),
+                  {name: (xs, [r["loss"] for r in records[name]])}, xlabel="step", ylabel="loss",
+                  hlines={"gd1": results["mean_loss"]["gd1"], "lsq": results["mean_loss"]["lsq"]},
+                  logy=True)
+    return results
+
+
+def fewshot_losses(model: Stack, key, cfg: FewshotConfig, eop: bool) -> np.ndarray:
+    """Label loss per pair index when the dynamics model is prompted ``[x1, y1, x2, y2 ...]``.
+
+    The prediction made at token x_i is compared with y_i. Returns (pairs,).
+    """
+    seq, y = fewshot_prompts(key, cfg.eval_seqs, pairs=cfg.pairs, dim=cfg.dim, eop=eop)
+    stride = 3 if eop else 2
+    # constructed_tokens expects states s_1..s_{T+1}: pad one step so every token is present
+    s = jnp.concatenate([seq, jnp.zeros_like(seq[:, :1])], axis=1)
+    pred = jax.vmap(lambda e: predict(model, e))(constructed_tokens(s))
+    at_x = pred[:, ::stride]
+    return np.asarray(0.5 * jnp.mean(jnp.sum((at_x - y) ** 2, -1), 0))
+
+
+def run_fewshot(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+    """Train a sequence model on dynamics only; prompt it with regression pairs (with and
+    without end-of-pair tokens). Writes results.json and a plot."""
+    from selforg.icl.plots import line_plot
+
+    cfg: FewshotConfig = run.config
+    model, seconds, _ = train_sequence_model(run, cfg.model, cfg, quiet=quiet)
+    key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 99)
+    plain = fewshot_losses(model, key, cfg, eop=False)
+    eop = fewshot_losses(model, key, cfg, eop=True)
+    results = {"label_loss": plain.tolist(), "label_loss_eop": eop.tolist(),
+               "train_seconds": seconds, "model": cfg.model}
+    run.write_json("results.json", results)
+    n = np.arange(1, cfg.pairs + 1)
+    line_plot(run.artefact("plots", "fewshot.png"), {"[x, y]": (n, plain), "[x, y, EOP]": (n, eop)},
+              xlabel="pairs in context", ylabel="label loss", markers=True,
+              title=f"few-shot regression with a dynamics-trained {cfg.model}")
+    return results
