@@ -252,3 +252,32 @@ def run_gdpp(run: Run, *, quiet: bool = True) -> dict[str, Any]:
               hlines={f"GD-{cfg.layers}": loss_gd, "GD++": loss_gdpp},
               title=f"{cfg.layers}-layer LSA ({'tied' if cfg.tied else 'untied'})")
     return results
+
+
+def run_softmax(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+    """1-layer softmax self-attention with 1 and 2 heads vs GD-1 (paper Sec. 4 / appendix):
+    one head cannot reach the GD loss; two heads nearly can."""
+    import dataclasses
+
+    from selforg.icl.plots import line_plot
+
+    cfg = run.config
+    x, y = eval_tasks(cfg)
+    eta, loss_gd = best_gd_eta(x, y)
+    losses, seconds, curves = {}, {}, {}
+    for h in cfg.head_counts:
+        sub_cfg = dataclasses.replace(cfg, heads=h, softmax=True, layers=1)
+        sub = Run(path=run.path / f"heads{h}", system=run.system, verb=f"{run.verb}-{h}",
+                  config=sub_cfg, resumed=run.resumed and (run.path / f"heads{h}").exists())
+        sub.path.mkdir(parents=True, exist_ok=True)
+        model, records, seconds[str(h)] = train_regression(sub, sub_cfg, quiet=quiet,
+                                                           description=f"icl softmax {h}")
+        losses[str(h)] = float(learner_loss(lsa_learner(model), x, y))
+        curves[f"{h} head{'s' if h > 1 else ''}"] = ([r["step"] for r in records],
+                                                    [r["loss"] for r in records])
+    results = {"loss_gd": loss_gd, "eta_gd": eta, "loss_heads": losses,
+               "train_seconds": seconds, "steps": cfg.steps}
+    run.write_json("results.json", results)
+    line_plot(run.artefact("plots", "loss.png"), curves, xlabel="step", ylabel="loss",
+              logy=True, hlines={"GD-1": loss_gd}, title="softmax self-attention vs GD-1")
+    return results
