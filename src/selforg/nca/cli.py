@@ -40,7 +40,8 @@ def _texture_train(args: argparse.Namespace) -> int:
     cfg = replace(cfg, exemplar=args.image, seed=args.seed, iterations=args.iterations,
                   size=args.size, exemplar_size=args.exemplar_size, batch=args.batch,
                   pool_size=args.pool, min_steps=args.min_steps, max_steps=args.max_steps,
-                  lr=args.lr, stability_every=args.stability_every)
+                  lr=args.lr, stability_every=args.stability_every,
+                  vgg_weights=str(args.vgg_weights) if args.vgg_weights else None)
     res = train_texture(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     print(f"{res.run_dir}  ({res.steps} iterations, loss {res.final_loss:.4g},"
           f" {res.seconds:.0f} s)")
@@ -126,6 +127,8 @@ def add_parser(subparsers) -> None:
     tt.add_argument("--lr", type=positive_float)
     tt.add_argument("--stability-every", type=nonneg_int,
                     help="score a 3000-step rollout this often and keep the best (0: never)")
+    tt.add_argument("--vgg-weights", type=Path, default=None, metavar="FILE",
+                    help="local VGG16 weights (.npz, or Keras .h5 with h5py): Gram style loss")
     tt.add_argument("--paper", action="store_true", help="the published sizes (hours on a CPU)")
     add_common(tt)
     tt.set_defaults(func=_texture_train)

@@ -65,6 +65,7 @@ class TextureConfig:
     iterations: int = 1000
     overflow_weight: float = 1.0
     loss: PatchLossConfig = field(default_factory=PatchLossConfig)
+    vgg_weights: str | None = None  # a local VGG16 .npz/.h5: train on the Gram style loss instead
     stability_every: int = 0
     stability_steps: int = 3000
     seed: int = 0

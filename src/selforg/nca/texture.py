@@ -77,7 +77,13 @@ def make_texture_step(cfg: TextureConfig, exemplar: np.ndarray):
     Compiled once per config and shape: the jitted function is module-level with the (hashable)
     config static, so a second run of the same config reuses the compiled step.
     """
-    target = losses.exemplar_pyramid(jnp.asarray(exemplar), patch_cfg(cfg))
+    if cfg.vgg_weights:
+        from selforg.nca import vgg
+
+        params = vgg.load_vgg16(cfg.vgg_weights)
+        target = (params, vgg.target_grams(params, jnp.asarray(exemplar)))
+    else:
+        target = losses.exemplar_pyramid(jnp.asarray(exemplar), patch_cfg(cfg))
     return lambda state, i: _texture_step(state, jnp.asarray(i, jnp.int32), target, cfg)
 
 
@@ -99,7 +105,12 @@ def _texture_step(state, i, target, cfg: TextureConfig):
     def loss_fn(m):
         y = rollout(m, x, cfg.max_steps - 1, k_roll, active=n, grad_norm=micro)
         # the loss sees the unclipped image so gradients flow everywhere
-        swd = losses.texture_loss(y[..., :3] + 0.5, target, k_loss, pc).mean()
+        if cfg.vgg_weights:
+            from selforg.nca import vgg
+
+            swd = vgg.style_loss(target[0], y[..., :3] + 0.5, target[1]).mean()
+        else:
+            swd = losses.texture_loss(y[..., :3] + 0.5, target, k_loss, pc).mean()
         ov = overflow(y)
         return swd + cfg.overflow_weight * ov, (y, swd, ov)
 
