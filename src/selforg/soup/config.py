@@ -98,7 +98,8 @@ def validate(cfg: SoupConfig) -> None:
         raise BadInput(f"--seed-copies {cfg.seed_copies}: need ≥ 1")
     if cfg.seed_program:
         prog = parse_program(cfg.seed_program, cfg.lang)
-        if len(prog) * cfg.seed_copies > cfg.programs * 64:
+        stride = -(-len(prog) // 64) * 64  # each copy starts on a program boundary
+        if (cfg.seed_copies - 1) * stride + len(prog) > cfg.programs * 64:
             raise BadInput(
                 f"{cfg.seed_copies} copies of a {len(prog)}-byte seed program do not fit"
                 f" {cfg.programs} programs of 64 bytes"
