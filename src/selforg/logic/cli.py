@@ -31,6 +31,20 @@ def _box(text: str) -> tuple[int, int, int, int]:
     return parts  # type: ignore[return-value]
 
 
+def _widths(text: str) -> tuple[int, ...]:
+    """``256x10,128,64`` -> (256,)*10 + (128, 64)."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            width, _, times = part.partition("x")
+            out.extend([int(width)] * (int(times) if times else 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write widths like 256x10,128,64") from None
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: widths must be ≥ 1")
+    return tuple(out)
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("logic", help="differentiable logic-gate cellular automata")
     verbs = p.add_subparsers(dest="verb", required=True, parser_class=Parser)
@@ -43,6 +57,12 @@ def add_parser(subparsers) -> None:
     t.add_argument("--lr", type=positive_float, default=None, help="learning rate")
     t.add_argument("--batch", type=positive_int, default=None, help="rollouts per iteration")
     t.add_argument("--wiring", choices=["unique", "random"], default=None)
+    t.add_argument("--grid", type=positive_int, default=None, help="training grid side")
+    t.add_argument("--rollout-steps", type=positive_int, default=None,
+                   help="automaton steps per rollout")
+    t.add_argument("--kernels", type=positive_int, default=None, help="perception kernels")
+    t.add_argument("--update-widths", type=_widths, default=None, metavar="W[xN],...",
+                   help="update layers, e.g. 256x10,128,64,32,16,8,8 (last = channels)")
     add_common(t, seed=None)
     t.add_argument("--seed", type=int, default=None, help="random seed (default: the preset's)")
     t.set_defaults(func=_train)
@@ -88,7 +108,9 @@ def _train(args) -> int:
     from selforg.logic.train import train
 
     cfg = preset(args.experiment, asynchronous=args.asynchronous, iters=args.iters, lr=args.lr,
-                 batch=args.batch, wiring=args.wiring, seed=args.seed)
+                 batch=args.batch, wiring=args.wiring, seed=args.seed, height=args.grid,
+                 width=args.grid, steps=args.rollout_steps, kernels=args.kernels,
+                 update_widths=args.update_widths)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     st = res.stats
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"
