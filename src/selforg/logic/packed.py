@@ -24,6 +24,11 @@ from numba import njit, prange
 from selforg.core.errors import BadInput
 from selforg.logic.circuit import Circuit, Netlist, netlist
 
+# Numba's OpenMP threads spin while waiting by default; on a shared machine the spinning thread
+# steals the core its partner needs (2 threads measured 10× slower than 1). The policy is read
+# when the thread pool starts, so it must be set before the first parallel call.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 _ONE = np.uint64(1)
 _S63 = np.uint64(63)
 _ZERO = np.uint64(0)
@@ -191,9 +196,6 @@ class PackedEngine:
                 cached on disk; fastest) or "interp" (one shared interpreter, no compilation per
                 circuit).
         """
-        # Numba's OpenMP threads spin while waiting by default; on a shared machine the spinning
-        # thread steals the core its partner needs (2 threads measured 10× slower than 1).
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         if kernel not in ("codegen", "interp"):
             raise BadInput(f"kernel {kernel!r} (allowed: codegen, interp)")
         self.circuit = circuit
