@@ -26,7 +26,7 @@ def _life_side_by_side(out: Path, steps: int = 120, size: int = 128) -> tuple[Pa
     from selforg.core.media import upscale, write_gif
 
     circuit = zoo_circuit("life")
-    engine = PackedEngine(circuit)
+    engine = PackedEngine(circuit, kernel="interp")  # no per-circuit compile in the tour
     rng = np.random.default_rng(1)
     board = (rng.random((size, size)) < 0.35).astype(np.uint8)
     a = pack(board[..., None])
@@ -61,7 +61,7 @@ def _checkerboard_healing(out: Path, size: int = 64, steps: int = 160) -> Path |
     grid = rng.integers(0, 2, (size, size, circuit.channels)).astype(np.uint8)
     q = size // 4
     damage = Damage(steps // 2, (q, q, 2 * q, 2 * q), "erase")
-    _, frames = PackedEngine(circuit).run(
+    _, frames = PackedEngine(circuit, kernel="interp").run(
         grid, steps, save_every=2, damage=(damage.at, lambda g: damage.apply(g, rng))
     )
     pics = [upscale(np.repeat(((1 - f[..., :1]) * 255).astype(np.uint8), 3, -1), 4)
@@ -76,7 +76,7 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     folder.mkdir(parents=True, exist_ok=True)
     life = zoo_circuit("life")
     st = stats(life)
-    check = verify_life(life)
+    check = verify_life(life, kernel="interp")
     gif, diffs = _life_side_by_side(folder)
     media = [Media(str(gif.relative_to(out)),
                    "learned Life circuit (left) next to true Life (right), 128×128, 120 steps")]
