@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+import warnings
 
 from selforg.core.cli import Parser
 from selforg.core.errors import BadInput, Interrupted, TrainingDiverged
@@ -54,6 +55,8 @@ def build_parser(argv: list[str]) -> Parser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``selforg`` console script. Returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Subprocesses (ffmpeg, cc) fork and exec at once; JAX's fork warning is about fork alone.
+    warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)
