@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selforg.icl.construct import causal_gd_layer, gd_stack
-from selforg.icl.lsa import causal_mask, regression_predict
-from selforg.icl.metrics import compare, interpolate, learner_loss, lsa_learner
+from selforg.icl.lsa import causal_mask, from_products, products, regression_predict
+from selforg.icl.metrics import compare, interpolate, lsa_learner, rescaled_products
 from selforg.icl.solvers import gd_predict, gdpp_predict, ridge_predict, seq_gd1_predict
 from selforg.icl.tasks import constructed_tokens, dynamics_data, regression_data, regression_tokens
 
@@ -97,17 +97,21 @@ def test_metrics_of_construction_vs_itself():
     assert float(m2["model_cos"]) > 1 - 1e-6 and float(m2["model_diff"]) < 1e-5
 
 
-def test_interpolation_endpoints():
-    x, y = regression_data(jax.random.PRNGKey(2), 512)
+def test_interpolation_endpoints_and_rescaling():
     a = gd_stack(10, 10, [6.0]).layers[0]
-    b = gd_stack(10, 10, [3.0]).layers[0]  # same products up to the scale beta = 1
-    layers = interpolate(b, a, 10, [0.0, 1.0])
-    from selforg.icl.lsa import Stack
-
-    l0 = float(learner_loss(lsa_learner(Stack([layers[0]])), x, y))
-    l1 = float(learner_loss(lsa_learner(Stack([layers[1]])), x, y))
-    assert abs(l0 - float(learner_loss(lsa_learner(Stack([a])), x, y))) < 1e-6
-    assert abs(l1 - float(learner_loss(lsa_learner(Stack([b])), x, y))) < 1e-6
+    b = gd_stack(10, 10, [3.0]).layers[0]
+    # a trained layer is only defined up to W_KQ -> W_KQ / beta, W_PV -> beta W_PV
+    scaled = from_products(2.5 * products(b)[0], products(b)[1] / 2.5)
+    kq_t, pv_t, beta = rescaled_products(scaled, 10)
+    assert abs(float(beta) - 2.5) < 1e-6
+    np.testing.assert_allclose(kq_t, products(b)[0], atol=1e-6)
+    np.testing.assert_allclose(pv_t, products(b)[1], atol=1e-6)
+    l0, lmid, l1 = interpolate(scaled, a, 10, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(products(l0)[1], products(a)[1], atol=1e-7)
+    np.testing.assert_allclose(products(l1)[1], products(b)[1], atol=1e-7)
+    # halfway between eta 6 and eta 3 is eta 4.5
+    np.testing.assert_allclose(products(lmid)[1], products(gd_stack(10, 10, [4.5]).layers[0])[1],
+                               atol=1e-6)
 
 
 def test_ridge_solves_noiseless_regression():

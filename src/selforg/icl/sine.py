@@ -80,6 +80,11 @@ class FeatureGD(eqx.Module):
         return (self.w0 - self.eta * grad) @ phi[-1]
 
 
+@eqx.filter_jit
+def _predict_batch(model, x, y):
+    return jax.vmap(model)(x, y)
+
+
 def _loss(model, x, y):
     return 0.5 * jnp.mean((jax.vmap(model)(x, y) - y[:, -1]) ** 2)
 
@@ -117,8 +122,8 @@ def run_sine(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     gd, t_gd, rec_gd = _train(run, "gd_features", FeatureGD(cfg, key=k2), cfg, quiet)
     x, y = sine_data(jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 10**6), cfg.eval_tasks,
                      n_ctx=cfg.n_ctx)
-    pl = eqx.filter_jit(jax.vmap(lsa))(x, y)
-    pg = eqx.filter_jit(jax.vmap(gd))(x, y)
+    pl = _predict_batch(lsa, x, y)
+    pg = _predict_batch(gd, x, y)
     results = {
         "loss_lsa": float(0.5 * jnp.mean((pl - y[:, -1]) ** 2)),
         "loss_gd_features": float(0.5 * jnp.mean((pg - y[:, -1]) ** 2)),
@@ -137,8 +142,8 @@ def run_sine(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     a, rho = _fit_sine(np.asarray(x[0]), np.asarray(y[0]))
     line_plot(run.artefact("plots", "functions.png"), {
         "target": (grid, a * np.sin(grid + rho)),
-        "features + LSA": (grid, np.asarray(eqx.filter_jit(jax.vmap(lsa))(xs, ys))),
-        "features + GD step": (grid, np.asarray(eqx.filter_jit(jax.vmap(gd))(xs, ys)))},
+        "features + LSA": (grid, np.asarray(_predict_batch(lsa, xs, ys))),
+        "features + GD step": (grid, np.asarray(_predict_batch(gd, xs, ys)))},
         xlabel="x", ylabel="y", title="functions adapted to one context")
     return results
 
