@@ -16,11 +16,17 @@ def _common_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=positive_int, default=None, help="tasks per step")
     p.add_argument("--lr", type=positive_float, default=None, help="learning rate")
     add_common(p)
+    p.add_argument("--eval-only", action="store_true",
+                   help="with --resume DIR: evaluate DIR's latest checkpoint, no more training")
 
 
 def _open(args, verb: str, cfg):
     from selforg.core.runs import open_run
 
+    require(not args.eval_only or verb in ("gd", "gdpp", "mesa"),
+            f"--eval-only works for gd, gdpp and mesa, not {verb}")
+    require(not args.eval_only or args.resume is not None,
+            "--eval-only needs --resume DIR (the run whose checkpoint to evaluate)")
     return open_run("icl", verb, cfg, out=args.out, resume=args.resume)
 
 
@@ -37,9 +43,9 @@ def _gd(args) -> int:
     cfg = replace(RegressionConfig(), steps=args.steps, batch=args.batch, lr=args.lr,
                   seed=args.seed)
     run = _open(args, "gd", cfg)
-    res = run_gd(run, quiet=args.quiet)
+    res = run_gd(run, quiet=args.quiet, train=not args.eval_only)
     _report(run, res, ("loss_trained", "loss_gd", "model_cos", "preds_diff", "model_diff",
-                       "eta_gd", "steps_to_match_gd_1pct", "train_seconds"))
+                       "eta_gd", "steps_to_match_gd_1pct", "steps_done", "train_seconds"))
     return 0
 
 
@@ -53,9 +59,10 @@ def _gdpp(args) -> int:
     cfg = replace(GDPPConfig(), layers=layers, tied=tied, steps=args.steps, batch=args.batch,
                   lr=lr, seed=args.seed)
     run = _open(args, "gdpp", cfg)
-    res = run_gdpp(run, quiet=args.quiet)
+    res = run_gdpp(run, quiet=args.quiet, train=not args.eval_only)
     _report(run, res, ("layers", "tied", "loss_trained", "loss_gd", "loss_gdpp", "eta_gdpp",
-                       "gamma_gdpp", "model_cos_gd", "model_cos_gdpp", "train_seconds"))
+                       "gamma_gdpp", "model_cos_gd", "model_cos_gdpp", "steps_done",
+                       "train_seconds"))
     return 0
 
 
@@ -78,8 +85,8 @@ def _mesa(args) -> int:
     cfg = replace(cfg, models=args.models, steps=args.steps, batch=args.batch, lr=args.lr,
                   kind=args.kind, seed=args.seed)
     run = _open(args, "mesa", cfg)
-    res = run_mesa(run, quiet=args.quiet)
-    _report(run, res, ("mean_loss", "train_seconds"))
+    res = run_mesa(run, quiet=args.quiet, train=not args.eval_only)
+    _report(run, res, ("mean_loss", "steps_done", "train_seconds"))
     return 0
 
 

@@ -69,9 +69,12 @@ def make_train_step(cfg: RegressionConfig, opt: optax.GradientTransformation, da
 
 
 def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
-                     eta_ref: float | None = None, stop_when=None, description: str = "icl"
-                     ) -> tuple[Stack, list[dict[str, float]], float]:
+                     eta_ref: float | None = None, stop_when=None, description: str = "icl",
+                     train: bool = True) -> tuple[Stack, list[dict[str, float]], float]:
     """Train the LSA stack of `cfg` with Adam through `core.train.train_loop`.
+
+    With ``train=False`` the run's latest checkpoint is loaded and returned as it is (to
+    evaluate a run that was stopped early).
 
     Returns:
         (trained model, all logged records of the run, seconds spent in this call).
@@ -84,7 +87,10 @@ def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
     settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=500,
                             quiet=quiet, description=description)
     t0 = time.perf_counter()
-    state, _, _ = train_loop(run, state, step, settings, stop_when=stop_when)
+    if train:
+        state, _, _ = train_loop(run, state, step, settings, stop_when=stop_when)
+    else:
+        state, _, _ = run.load_checkpoint(state)
     return state[0], run.read_metrics(), time.perf_counter() - t0
 
 
@@ -126,7 +132,7 @@ def _steps_to_match(records: list[dict[str, float]], tol: float) -> int | None:
     return None
 
 
-def run_gd(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+def run_gd(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
     """The Figure-2 set for a 1-layer LSA: train, compare with GD-1, OOD, interpolation, weights.
 
     Writes ``results.json`` and ``plots/*.png`` into the run folder and returns the results.
@@ -137,7 +143,7 @@ def run_gd(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     x, y = eval_tasks(cfg)
     eta, loss_gd = best_gd_eta(x, y)
     model, records, seconds = train_regression(run, cfg, quiet=quiet, eta_ref=eta,
-                                               description="icl gd")
+                                               description="icl gd", train=train)
     trained, gd = lsa_learner(model), gd_learner(eta)
     m = {k: float(v) for k, v in compare(trained, gd, x, y).items()}
     constructed = gd_stack(cfg.dim, cfg.n_ctx, [eta]).layers[0]
@@ -152,6 +158,7 @@ def run_gd(run: Run, *, quiet: bool = True) -> dict[str, Any]:
         "relative_gap": m["loss_a"] / loss_gd - 1.0,
         "steps_to_match_gd_1pct": _steps_to_match(records, 0.01),
         "train_seconds": seconds, "steps": cfg.steps,
+        "steps_done": int(records[-1]["step"]) if records else 0,
         "interpolation": {"alpha": alphas.tolist(), "loss": interp}, "ood": ood,
     }
     run.write_json("results.json", results)
@@ -220,7 +227,7 @@ def fit_gdpp(cfg: GDPPConfig, eta0: float) -> tuple[np.ndarray, np.ndarray]:
             np.broadcast_to(np.asarray(p["gamma"]), (cfg.layers,)).copy())
 
 
-def run_gdpp(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+def run_gdpp(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
     """K-layer LSA (tied or not) vs GD-K (line-searched eta) vs GD++ (learned eta, gamma)."""
     from selforg.icl.plots import line_plot
 
@@ -230,7 +237,8 @@ def run_gdpp(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     etas, gammas = fit_gdpp(cfg, eta)
     gdpp = lambda a, b, c: gdpp_predict(a, b, c, jnp.asarray(etas), jnp.asarray(gammas))  # noqa: E731
     loss_gdpp = float(learner_loss(gdpp, x, y))
-    model, records, seconds = train_regression(run, cfg, quiet=quiet, description="icl gdpp")
+    model, records, seconds = train_regression(run, cfg, quiet=quiet, description="icl gdpp",
+                                               train=train)
     trained = lsa_learner(model)
     vs_gd = {k: float(v) for k, v in compare(trained, gd_learner(eta, cfg.layers), x, y).items()}
     vs_pp = {k: float(v) for k, v in compare(trained, gdpp, x, y).items()}
@@ -243,6 +251,7 @@ def run_gdpp(run: Run, *, quiet: bool = True) -> dict[str, Any]:
         "model_diff_gd": vs_gd["model_diff"], "model_diff_gdpp": vs_pp["model_diff"],
         "relative_gap_gdpp": vs_gd["loss_a"] / loss_gdpp - 1.0,
         "train_seconds": seconds, "steps": cfg.steps,
+        "steps_done": int(records[-1]["step"]) if records else 0,
     }
     run.write_json("results.json", results)
     steps = [r["step"] for r in records]

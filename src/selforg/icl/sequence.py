@@ -56,12 +56,14 @@ def _data(cfg, key, batch):
                          kind=getattr(cfg, "kind", "full"))
 
 
-def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True
+def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True, train: bool = True
                          ) -> tuple[Stack, float, list[dict]]:
     """Train model `name` in the sub-folder ``run.path / name`` (its own checkpoints, log).
 
     AdamW with linear warm-up + cosine decay and element-wise clipping; a fresh batch of
     sequences per step from ``fold_in(key, step)``.
+
+    With ``train=False`` the sub-run's latest checkpoint is loaded instead of training.
 
     Returns:
         (trained model, seconds spent, logged records).
@@ -90,7 +92,10 @@ def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True
     settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=250,
                             quiet=quiet, description=f"icl {name}")
     t0 = time.perf_counter()
-    state, _, _ = train_loop(sub, state, step, settings)
+    if train:
+        state, _, _ = train_loop(sub, state, step, settings)
+    else:
+        state, _, _ = sub.load_checkpoint(state)
     return state[0], time.perf_counter() - t0, sub.read_metrics()
 
 
@@ -148,7 +153,7 @@ def linear_probes(model: Stack, s, *, lam: float = 1.0) -> dict[str, list[list[f
     return out
 
 
-def run_mesa(run: Run, *, quiet: bool = True) -> dict[str, Any]:
+def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
     """Train the models of ``run.config.models``; compare per-time-step losses with GD-1 and
     ridge LSQ. Writes results.json (``mean_loss`` per model) and plots."""
     from selforg.icl.plots import line_plot
@@ -162,7 +167,8 @@ def run_mesa(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     probes: dict[str, Any] = {}
     lams: dict[str, list[float]] = {}
     for name in cfg.models:
-        model, seconds[name], records[name] = train_sequence_model(run, name, cfg, quiet=quiet)
+        model, seconds[name], records[name] = train_sequence_model(run, name, cfg, quiet=quiet,
+                                                                   train=train)
         curves[name] = np.asarray(jax.jit(seq_batch_losses)(model, s))
         probes[name] = linear_probes(model, s[:1024])
         if name.startswith("mesa"):
@@ -173,6 +179,7 @@ def run_mesa(run: Run, *, quiet: bool = True) -> dict[str, Any]:
         "per_step_loss": {k: np.asarray(curves[k]).tolist() for k in order},
         "start_loss": float(curves["lsq"][0]), "eta_gd1": base["eta_gd1"],
         "train_seconds": seconds, "steps": cfg.steps, "batch": cfg.batch,
+        "steps_done": {k: int(r[-1]["step"]) if r else 0 for k, r in records.items()},
         "mesa_lambda": lams, "probes": probes,
     }
     run.write_json("results.json", results)
