@@ -14,7 +14,7 @@ from pathlib import Path
 from selforg.core.report import Media, Section
 
 
-def tour_part(out: Path, *, quiet: bool = True, max_steps: int = 1000,
+def tour_part(out: Path, *, quiet: bool = True, max_steps: int = 600,
               tolerance: float = 0.01) -> Section:
     """Train until the batch loss is within ``tolerance`` of GD-1 (smoothed), then measure.
 
