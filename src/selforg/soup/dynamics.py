@@ -140,24 +140,20 @@ def run_epoch(soup, order, n_run, epoch_seed, threshold, lang, max_steps, tapes,
         ops: (N/2,) int64, receives the ops of each pair.
     """
     n = soup.shape[0]
-    # Gather, run, scatter as three passes: the random reads and writes of the soup then have
-    # no dependency chains between them and overlap in memory (large soups miss the cache).
-    for k in prange(n // 2):
-        p1 = order[2 * k]
-        p2 = order[2 * k + 1]
-        for i in range(64):
-            tapes[k, i] = soup[p1, i]
-            tapes[k, 64 + i] = soup[p2, i]
+    # One parallel loop (one barrier per epoch): on a busy machine every extra barrier waits
+    # for the slowest, descheduled thread.
     for k in prange(n // 2):
         tape = tapes[k]
-        mutate(tape, n, epoch_seed, k, threshold)
-        ops[k] = evaluate(tape, lang, max_steps) if k < n_run else 0
-    for k in prange(n // 2):
         p1 = order[2 * k]
         p2 = order[2 * k + 1]
         for i in range(64):
-            soup[p1, i] = tapes[k, i]
-            soup[p2, i] = tapes[k, 64 + i]
+            tape[i] = soup[p1, i]
+            tape[64 + i] = soup[p2, i]
+        mutate(tape, n, epoch_seed, k, threshold)
+        ops[k] = evaluate(tape, lang, max_steps) if k < n_run else 0
+        for i in range(64):
+            soup[p1, i] = tape[i]
+            soup[p2, i] = tape[64 + i]
 
 
 @njit(cache=True)
