@@ -77,3 +77,25 @@ def test_tiny_texture_run_end_to_end(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert {"distance_1000", "distance_3000", "floor", "ceiling"} <= set(out)
     assert out["floor"] < out["ceiling"]
+
+
+def test_zoo_models_load_and_run(tmp_path):
+    from selforg.nca.model import GrowingNCA, MicroNCA, param_count
+    from selforg.nca.store import load_model, zoo_index
+
+    index = zoo_index()
+    kinds = [e["kind"] for e in index.values()]
+    assert kinds.count("texture") >= 3 and "grow" in kinds
+    for name, entry in index.items():
+        assert entry["command"].startswith("selforg nca "), name
+        m = load_model(f"zoo:{name}")
+        if entry["kind"] == "texture":
+            assert isinstance(m.model, MicroNCA) and m.quantized is not None
+            assert m.quantized.nbytes == param_count(m.model)
+        else:
+            assert isinstance(m.model, GrowingNCA) and param_count(m.model) == 8336
+    texture = next(n for n, e in index.items() if e["kind"] == "texture")
+    png = tmp_path / "z.png"
+    assert main(["nca", "run", f"zoo:{texture}", "--steps", "10", "--size", "40",
+                 "--png", str(png)]) == 0
+    assert png.is_file()

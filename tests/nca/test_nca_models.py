@@ -87,3 +87,15 @@ def test_micro_seed_is_noise_in_half_range():
     m = MicroNCA("micro-150", key=KEY)
     s = np.asarray(m.seed((2, 16, 16), KEY))
     assert s.shape == (2, 16, 16, 6) and s.min() >= -0.5 and s.max() <= 0.5 and s.std() > 0.2
+
+
+def test_simulate_frames_and_damage():
+    from selforg.nca.simulate import simulate
+
+    m = MicroNCA("micro-68", key=KEY)
+    state, frames = simulate(m, size=(8, 10), steps=20, every=5, damage_at=10)
+    assert state.shape == (1, 8, 10, 4) and frames.shape == (6, 8, 10, 3)  # 0,5,10,hit,15,20
+    _, frames = simulate(m, size=(8, 10), steps=20, every=5, damage_at=20)
+    assert frames.shape[0] == 6  # damage at the very end happens once
+    _, again = simulate(m, size=(8, 10), steps=20, every=5, damage_at=20)
+    np.testing.assert_array_equal(frames, again)  # same seed, same pictures

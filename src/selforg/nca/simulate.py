@@ -78,7 +78,7 @@ def simulate(
     frames = [np.asarray(model.rgb(x[0]))]
     every = max(1, min(every, steps)) if steps else 1
     cut = steps if damage_at is None else min(max(damage_at, 0), steps)
-    done = 0
+    done, damaged = 0, False
     for seg_end in ([cut, steps] if damage_at is not None else [steps]):
         n_frames, rest = divmod(seg_end - done, every)
         if n_frames:
@@ -89,7 +89,8 @@ def simulate(
             x = rollout_frames_tail(model, x, k_run, rest, angle, done)
             done += rest
             frames.append(np.asarray(model.rgb(x[0])))
-        if damage_at is not None and seg_end == cut and done == cut:
+        if damage_at is not None and not damaged and done == cut:
+            damaged = True
             x = damage(model, x, default_damage_mask(h, w), k_dmg)
             frames.append(np.asarray(model.rgb(x[0])))
     return np.asarray(x), np.stack(frames)
