@@ -67,5 +67,7 @@ def transition_plot(run_dir: str | Path, path: str | Path, *, threshold: float =
         title=f"{cfg.lang}, N={cfg.programs}, seed {cfg.seed}: {what}",
         hlines={f"{threshold:g}": threshold},
     )
+    peak = max(recs, key=lambda r: r["higher_entropy"])
     return (f"{cfg.lang}, {cfg.programs} programs, seed {cfg.seed}: {what}"
-            f" (higher-order entropy ≥ {threshold:g}).")
+            f" (higher-order entropy ≥ {threshold:g}); peak {peak['higher_entropy']:.2f}"
+            f" at epoch {peak['epoch']}, last log epoch {xs[-1]}.")
