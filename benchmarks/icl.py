@@ -16,6 +16,7 @@ import time
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from selforg.icl.config import MesaConfig, RegressionConfig
@@ -28,11 +29,11 @@ from selforg.icl.tasks import dynamics_data, regression_data
 
 
 def _time_steps(step, state, n: int) -> tuple[float, object]:
-    state, m = step(state, 0)  # compile
+    state, m = step(state, np.int32(0))  # compile (an int32 step: a Python int is static)
     jax.block_until_ready(m)
     t0 = time.perf_counter()
     for i in range(1, n + 1):
-        state, m = step(state, i)
+        state, m = step(state, np.int32(i))
     jax.block_until_ready(m)
     return n / (time.perf_counter() - t0), state
 
@@ -82,7 +83,7 @@ def time_to_gd(max_steps: int) -> dict[str, float]:
     step = make_train_step(cfg, opt, jax.random.PRNGKey(1), eta_ref=eta)
     ema, i = None, 0
     for i in range(1, max_steps + 1):
-        state, m = step(state, i)
+        state, m = step(state, np.int32(i))
         r = float(m["loss"] / m["gd_loss"])
         ema = r if ema is None else 0.9 * ema + 0.1 * r
         if i > 20 and ema < 1.01:
