@@ -106,6 +106,6 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
         " Circuits run bit-packed: 64 cells per machine word, one bitwise operation per gate."
     )
     if not quiet:
-        print(f"logic: {numbers}")
+        print("logic: " + "; ".join(f"{k} = {v}" for k, v in numbers.items()))
     return Section("logic: the Game of Life learned as a logic circuit", summary, numbers, media,
                    round(time.monotonic() - t0, 2))
