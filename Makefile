@@ -39,7 +39,6 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) runs
