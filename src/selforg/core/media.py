@@ -9,7 +9,7 @@ small drawn targets, so nothing ever needs a download.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -378,8 +378,13 @@ def plot_curves(
     title: str = "",
     logy: bool = False,
     hlines: dict[str, float] | None = None,
+    markers: bool = False,
 ) -> Path:
-    """Line plot of ``{label: (xs, ys)}`` saved as PNG (optional labelled horizontal lines)."""
+    """Line plot of ``{label: (xs, ys)}`` saved as PNG.
+
+    ``hlines`` adds dashed horizontal reference lines (``{label: y}``), named in the legend;
+    ``markers`` marks every data point.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -389,34 +394,20 @@ def plot_curves(
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=110)
     for label, (xs, ys) in curves.items():
-        ax.plot(list(xs), list(ys), label=label, lw=1.4)
-    for label, y in (hlines or {}).items():
-        ax.axhline(y, ls="--", lw=1, color="grey")
-        ax.annotate(label, (0.01, y), xycoords=("axes fraction", "data"), fontsize=8, color="grey")
+        ax.plot(np.asarray(xs), np.asarray(ys), label=label, lw=1.4,
+                marker="o" if markers else None, ms=3)
+    for i, (label, y) in enumerate((hlines or {}).items()):
+        ax.axhline(y, ls="--", lw=1, color=f"C{len(curves) + i}", label=label)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
-    if len(curves) > 1:
+        ax.set_title(title, fontsize=10)
+    if len(curves) + len(hlines or {}) > 1:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
-
-
-def colourise(
-    values: np.ndarray, cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None
-) -> np.ndarray:
-    """Map a 2D array to float RGB with a matplotlib colour map."""
-    import matplotlib
-
-    values = np.asarray(values, np.float32)
-    lo = float(values.min()) if vmin is None else vmin
-    hi = float(values.max()) if vmax is None else vmax
-    norm = (values - lo) / (hi - lo if hi > lo else 1.0)
-    fn: Callable[[np.ndarray], np.ndarray] = matplotlib.colormaps[cmap]
-    return fn(np.clip(norm, 0, 1))[..., :3].astype(np.float32)

@@ -137,7 +137,7 @@ def run_gd(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any
 
     Writes ``results.json`` and ``plots/*.png`` into the run folder and returns the results.
     """
-    from selforg.icl.plots import line_plot
+    from selforg.core.media import plot_curves
 
     cfg: RegressionConfig = run.config
     x, y = eval_tasks(cfg)
@@ -163,15 +163,15 @@ def run_gd(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any
     }
     run.write_json("results.json", results)
     steps = [r["step"] for r in records]
-    line_plot(run.artefact("plots", "loss.png"), {
+    plot_curves(run.artefact("plots", "loss.png"), {
         "trained LSA": (steps, [r["loss"] for r in records]),
         "GD-1 (same batch)": (steps, [r["gd_loss"] for r in records])},
         xlabel="step", ylabel="loss", logy=True, title="1-layer LSA vs one step of GD")
-    line_plot(run.artefact("plots", "interpolation.png"), {"interpolated": (alphas, interp)},
+    plot_curves(run.artefact("plots", "interpolation.png"), {"interpolated": (alphas, interp)},
               xlabel="alpha (0 = construction, 1 = trained)", ylabel="loss",
               hlines={"GD-1": loss_gd}, markers=True, title="interpolating the weights")
     for shift in ("scale", "noise", "heavy_tail"):
-        line_plot(run.artefact("plots", f"ood_{shift}.png"),
+        plot_curves(run.artefact("plots", f"ood_{shift}.png"),
                   {n: (ood["alpha"], ood[f"{shift}/{n}"]) for n in ("trained", "gd")},
                   xlabel="alpha", ylabel="loss", logy=True, markers=True, title=f"OOD: {shift}")
     save_weight_picture(run.artefact("plots", "weights.png"), model, constructed, cfg.dim)
@@ -229,7 +229,7 @@ def fit_gdpp(cfg: GDPPConfig, eta0: float) -> tuple[np.ndarray, np.ndarray]:
 
 def run_gdpp(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
     """K-layer LSA (tied or not) vs GD-K (line-searched eta) vs GD++ (learned eta, gamma)."""
-    from selforg.icl.plots import line_plot
+    from selforg.core.media import plot_curves
 
     cfg: GDPPConfig = run.config
     x, y = eval_tasks(cfg)
@@ -255,7 +255,7 @@ def run_gdpp(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, A
     }
     run.write_json("results.json", results)
     steps = [r["step"] for r in records]
-    line_plot(run.artefact("plots", "loss.png"), {"trained LSA": (steps, [r["loss"] for r in
+    plot_curves(run.artefact("plots", "loss.png"), {"trained LSA": (steps, [r["loss"] for r in
                                                                             records])},
               xlabel="step", ylabel="loss", logy=True,
               hlines={f"GD-{cfg.layers}": loss_gd, "GD++": loss_gdpp},
@@ -268,7 +268,7 @@ def run_softmax(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     one head cannot reach the GD loss; two heads nearly can."""
     import dataclasses
 
-    from selforg.icl.plots import line_plot
+    from selforg.core.media import plot_curves
 
     cfg = run.config
     x, y = eval_tasks(cfg)
@@ -287,6 +287,6 @@ def run_softmax(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     results = {"loss_gd": loss_gd, "eta_gd": eta, "loss_heads": losses,
                "train_seconds": seconds, "steps": cfg.steps}
     run.write_json("results.json", results)
-    line_plot(run.artefact("plots", "loss.png"), curves, xlabel="step", ylabel="loss",
+    plot_curves(run.artefact("plots", "loss.png"), curves, xlabel="step", ylabel="loss",
               logy=True, hlines={"GD-1": loss_gd}, title="softmax self-attention vs GD-1")
     return results

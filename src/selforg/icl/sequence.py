@@ -156,7 +156,7 @@ def linear_probes(model: Stack, s, *, lam: float = 1.0) -> dict[str, list[list[f
 def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
     """Train the models of ``run.config.models``; compare per-time-step losses with GD-1 and
     ridge LSQ. Writes results.json (``mean_loss`` per model) and plots."""
-    from selforg.icl.plots import line_plot
+    from selforg.core.media import plot_curves
 
     cfg: MesaConfig = run.config
     s = eval_sequences(cfg)
@@ -184,16 +184,16 @@ def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, A
     }
     run.write_json("results.json", results)
     t = np.arange(1, cfg.length + 1)
-    line_plot(run.artefact("plots", "loss_per_step.png"), {k: (t, curves[k]) for k in order},
+    plot_curves(run.artefact("plots", "loss_per_step.png"), {k: (t, curves[k]) for k in order},
               xlabel="time step t", ylabel="loss", logy=True,
               title="next-state loss per time step")
     for name in cfg.models:
         for target, per_layer in probes[name].items():
-            line_plot(run.artefact("plots", f"probe_{name}_{target}.png"),
+            plot_curves(run.artefact("plots", f"probe_{name}_{target}.png"),
                       {f"layer {i}": (t, e) for i, e in enumerate(per_layer)}, xlabel="time step",
                       ylabel="1 - R^2", title=f"{name}: linear probe for the {target} state")
         xs = [r["step"] for r in records[name]]
-        line_plot(run.artefact("plots", f"train_{name}.png"),
+        plot_curves(run.artefact("plots", f"train_{name}.png"),
                   {name: (xs, [r["loss"] for r in records[name]])}, xlabel="step", ylabel="loss",
                   hlines={"gd1": results["mean_loss"]["gd1"], "lsq": results["mean_loss"]["lsq"]},
                   logy=True)
@@ -217,7 +217,7 @@ def fewshot_losses(model: Stack, key, cfg: FewshotConfig, eop: bool) -> np.ndarr
 def run_fewshot(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     """Train a sequence model on dynamics only; prompt it with regression pairs (with and
     without end-of-pair tokens). Writes results.json and a plot."""
-    from selforg.icl.plots import line_plot
+    from selforg.core.media import plot_curves
 
     cfg: FewshotConfig = run.config
     model, seconds, _ = train_sequence_model(run, cfg.model, cfg, quiet=quiet)
@@ -228,7 +228,8 @@ def run_fewshot(run: Run, *, quiet: bool = True) -> dict[str, Any]:
                "train_seconds": seconds, "model": cfg.model}
     run.write_json("results.json", results)
     n = np.arange(1, cfg.pairs + 1)
-    line_plot(run.artefact("plots", "fewshot.png"), {"[x, y]": (n, plain), "[x, y, EOP]": (n, eop)},
-              xlabel="pairs in context", ylabel="label loss", markers=True,
-              title=f"few-shot regression with a dynamics-trained {cfg.model}")
+    plot_curves(run.artefact("plots", "fewshot.png"),
+                {"[x, y]": (n, plain), "[x, y, EOP]": (n, eop)},
+                xlabel="pairs in context", ylabel="label loss", markers=True,
+                title=f"few-shot regression with a dynamics-trained {cfg.model}")
     return results

@@ -114,7 +114,7 @@ def _train(run: Run, name: str, model, cfg: SineConfig, quiet: bool):
 
 def run_sine(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     """Train both learners on sine tasks; compare losses and their adapted functions."""
-    from selforg.icl.plots import line_plot
+    from selforg.core.media import plot_curves
 
     cfg: SineConfig = run.config
     k1, k2 = jax.random.split(jax.random.PRNGKey(cfg.seed))
@@ -131,7 +131,7 @@ def run_sine(run: Run, *, quiet: bool = True) -> dict[str, Any]:
         "train_seconds": {"lsa": t_lsa, "gd_features": t_gd}, "steps": cfg.steps,
     }
     run.write_json("results.json", results)
-    line_plot(run.artefact("plots", "loss.png"), {
+    plot_curves(run.artefact("plots", "loss.png"), {
         "features + LSA": ([r["step"] for r in rec_lsa], [r["loss"] for r in rec_lsa]),
         "features + GD step": ([r["step"] for r in rec_gd], [r["loss"] for r in rec_gd])},
         xlabel="step", ylabel="loss", logy=True, title="sine regression in context")
@@ -140,7 +140,7 @@ def run_sine(run: Run, *, quiet: bool = True) -> dict[str, Any]:
     xs = jnp.broadcast_to(x[0], (101, x.shape[1])).at[:, -1].set(grid)
     ys = jnp.broadcast_to(y[0], xs.shape)
     a, rho = _fit_sine(np.asarray(x[0]), np.asarray(y[0]))
-    line_plot(run.artefact("plots", "functions.png"), {
+    plot_curves(run.artefact("plots", "functions.png"), {
         "target": (grid, a * np.sin(grid + rho)),
         "features + LSA": (grid, np.asarray(_predict_batch(lsa, xs, ys))),
         "features + GD step": (grid, np.asarray(_predict_batch(gd, xs, ys)))},

@@ -22,11 +22,11 @@ def tour_part(out: Path, *, quiet: bool = True, max_steps: int = 600,
     """
     import jax.numpy as jnp
 
+    from selforg.core.media import plot_curves
     from selforg.core.runs import open_run
     from selforg.icl.config import RegressionConfig
     from selforg.icl.construct import gd_stack
     from selforg.icl.metrics import compare, lsa_learner
-    from selforg.icl.plots import line_plot
     from selforg.icl.regression import eval_tasks, gd_learner, save_weight_picture, train_regression
     from selforg.icl.solvers import best_gd_eta
 
@@ -55,7 +55,7 @@ def tour_part(out: Path, *, quiet: bool = True, max_steps: int = 600,
     constructed = gd_stack(cfg.dim, cfg.n_ctx, [eta]).layers[0]
     save_weight_picture(folder / "weights.png", model, constructed, cfg.dim)
     steps = [r["step"] for r in records]
-    line_plot(folder / "loss.png", {"trained LSA": (steps, [r["loss"] for r in records]),
+    plot_curves(folder / "loss.png", {"trained LSA": (steps, [r["loss"] for r in records]),
                                     "GD-1, same batch": (steps, [r["gd_loss"] for r in records])},
               xlabel="step", ylabel="loss", logy=True, title="1-layer LSA learns GD-1")
     steps_done = int(records[-1]["step"]) if records else 0
