@@ -1,5 +1,7 @@
 """Training: a few steps lower the loss; resuming is bit-exact."""
 
+from dataclasses import replace
+
 import jax
 import numpy as np
 
@@ -40,3 +42,21 @@ def test_resume_is_bit_exact(tmp_path):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     logged = [r["loss"] for r in resumed_run.read_metrics()]
     assert logged == [r["loss"] for r in rec_whole]
+
+
+def _seeded_count(i):
+    """How many pool samples are the seed after step `i`, starting from a pool of all-ones
+    states (alive everywhere) and the untrained rule (zero last layer: the state stays put)."""
+    cfg = replace(CFG, target_size=4, pad=0, pool_size=4, min_steps=1, max_steps=2,
+                  reseed_every=2)
+    target = load_target(cfg.target, cfg.target_size, cfg.pad)
+    state = init_grow_state(cfg)
+    seed = np.asarray(state["pool"][0])
+    state["pool"] = jax.numpy.ones_like(state["pool"])
+    state, _ = make_grow_step(cfg, target)(state, i)
+    return sum(np.array_equal(np.asarray(p), seed) for p in state["pool"])
+
+
+def test_reseed_every():
+    # reseed_every=2: the batch's worst sample becomes the seed at iterations 0, 2, ... only
+    assert [_seeded_count(i) for i in (0, 1, 2, 3)] == [1, 0, 1, 0]

@@ -23,7 +23,7 @@ def _grow_train(args: argparse.Namespace) -> int:
                   iterations=args.iterations, target_size=args.target_size, pad=args.pad,
                   batch=args.batch, pool_size=args.pool, min_steps=args.min_steps,
                   max_steps=args.max_steps, lr=args.lr, lr_decay_at=args.lr_decay_at,
-                  damage_count=args.damage_count)
+                  damage_count=args.damage_count, reseed_every=args.reseed_every)
     res = train_grow(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     print(f"{res.run_dir}  ({res.steps} iterations, loss {res.final_loss:.4g},"
           f" {res.seconds:.0f} s)")
@@ -107,6 +107,8 @@ def add_parser(subparsers) -> None:
     gt.add_argument("--lr", type=positive_float)
     gt.add_argument("--lr-decay-at", type=positive_int, help="lr ×0.1 from this iteration")
     gt.add_argument("--damage-count", type=nonneg_int, help="samples damaged per batch")
+    gt.add_argument("--reseed-every", type=positive_int,
+                    help="replace the batch's worst sample by the seed every N iterations (1)")
     gt.add_argument("--paper", action="store_true", help="the published sizes (hours on a CPU)")
     add_common(gt)
     gt.set_defaults(func=_grow_train)

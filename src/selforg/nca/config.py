@@ -29,6 +29,10 @@ class GrowConfig:
     lr_decay: float = 0.1
     iterations: int = 2000
     damage_count: int = 3
+    # Replace the batch's worst sample by the seed every this many iterations (the paper: 1).
+    # A pool sample lives about batch × rollout × reseed_every steps, so a smaller batch and
+    # shorter rollouts than the paper's can keep its persistence horizon with a larger value.
+    reseed_every: int = 1
     seed: int = 0
 
 

@@ -2,8 +2,9 @@
 2020): grow an RGBA target from one cell; with a pool, persist; with damage, regenerate.
 
 Each iteration takes a batch from the pool, sorts it by loss, replaces the worst sample by the
-seed and (regenerating mode) erases random discs from the best ones, rolls the batch forward a
-random 'min_steps..max_steps' steps, and trains on the MSE to the target.
+seed (every `reseed_every` iterations; the paper: every one) and (regenerating mode) erases
+random discs from the best ones, rolls the batch forward a random 'min_steps..max_steps'
+steps, and trains on the MSE to the target.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def check_grow_config(cfg: GrowConfig) -> None:
         raise BadInput(f"rollout steps {cfg.min_steps}..{cfg.max_steps}: need 1 ≤ min < max")
     if cfg.batch > cfg.pool_size:
         raise BadInput(f"batch {cfg.batch} is larger than the pool {cfg.pool_size}")
+    if cfg.reseed_every < 1:
+        raise BadInput(f"reseed interval {cfg.reseed_every}: need ≥ 1")
     if cfg.mode == "regenerating" and cfg.damage_count >= cfg.batch:
         raise BadInput(f"damage count {cfg.damage_count} must be < batch {cfg.batch}")
 
@@ -84,7 +87,7 @@ def _grow_step(state, i, target, cfg: GrowConfig):
         x = pool[idx]
         order = jnp.argsort(-per_sample_mse(x, target))  # worst first
         idx, x = idx[order], x[order]
-        x = x.at[0].set(seed[0])
+        x = x.at[0].set(jnp.where(i % cfg.reseed_every == 0, seed[0], x[0]))
         if cfg.mode == "regenerating":
             keys = jax.random.split(k_dmg, cfg.damage_count)
             masks = jax.vmap(lambda k: grid.random_circle_mask(k, (side, side)))(keys)
