@@ -66,6 +66,14 @@ def _quantize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from selforg.nca.export import export
+
+    for p in export(args.model, glsl=args.glsl, c=args.c):
+        print(p)
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     from selforg.nca.evaluate import evaluate
 
@@ -152,6 +160,13 @@ def add_parser(subparsers) -> None:
     q.add_argument("model", help="μNCA run folder, checkpoint or zoo:<name>")
     q.add_argument("--out", type=Path, default=None, help="byte file (default next to it)")
     q.set_defaults(func=_quantize)
+
+    x = verbs.add_parser("export", help="μNCA as a GLSL fragment shader and a standalone C program")
+    x.add_argument("model", help="μNCA run folder, checkpoint, .bin or zoo:<name>")
+    x.add_argument("--glsl", type=Path, default=None, metavar="FILE", help="write the shader")
+    x.add_argument("--c", type=Path, default=None, metavar="FILE",
+                   help="write the C program (build: cc -O2 -ffp-contract=off FILE)")
+    x.set_defaults(func=_export)
 
     e = verbs.add_parser("eval", help="texture distance / growing MSE as JSON")
     e.add_argument("model", help="run folder, checkpoint or zoo:<name>")
