@@ -4,12 +4,15 @@ as a local file. Nothing is ever fetched: without a file the patch loss in `loss
 
 File formats: ``.npz`` with arrays ``<layer>/kernel`` (3, 3, in, out) and ``<layer>/bias`` (out)
 for the 13 VGG16 conv layers named as in Keras (``block1_conv1`` … ``block5_conv3``), or the Keras
-``.h5`` file itself when h5py happens to be installed. The layer widths are read from the file,
-so a narrower network of the same layout loads too.
+weight file itself (``vgg16_weights_tf_dim_ordering_tf_kernels[_notop].h5``, a saved model
+``.h5``, or a Keras 3 ``.keras``; read with h5py). The layer widths are read from the file, so a
+narrower network of the same layout loads too.
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import jax
@@ -28,23 +31,59 @@ MEAN = np.array([123.68, 116.779, 103.939], np.float32)
 VggParams = dict[str, tuple[Array, Array]]
 
 
-def _read_h5(path: Path) -> dict[str, np.ndarray]:
-    try:
-        import h5py  # optional: only for the Keras file itself
-    except ImportError:
-        raise BadInput(f"{path} is a Keras .h5 file and h5py is not installed; convert it to"
-                       " .npz with arrays '<layer>/kernel' and '<layer>/bias'") from None
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _h5_arrays(f) -> dict[str, np.ndarray]:
+    """``<layer>/kernel`` and ``<layer>/bias`` from an open Keras HDF5 file.
+
+    Keras has written several layouts: the keras-applications weight files
+    (``block1_conv1/block1_conv1_W_1:0``, with or without the classifier layers), tf.keras
+    ``save_weights`` (``block1_conv1/block1_conv1/kernel:0``), whole-model files (the same
+    under ``model_weights/``, next to ``optimizer_weights/``) and Keras 3
+    (``layers/block1_conv1/vars/0``). So the first group named after a layer (outside the
+    optimiser state) is taken, and its kernel and bias are told apart by rank (4 vs 1), not
+    by name.
+    """
+    groups: dict[str, object] = {}
+
+    def visit(name: str, obj) -> None:
+        base = name.rsplit("/", 1)[-1]
+        if base in LAYERS and base not in groups and "optimizer" not in name.lower() \
+                and not hasattr(obj, "shape"):
+            groups[base] = obj
+
+    f.visititems(visit)
     out: dict[str, np.ndarray] = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if not hasattr(obj, "shape"):
-                return
-            for layer in LAYERS:
-                if f"{layer}/" in name + "/":
-                    kind = "kernel" if ("kernel" in name or "_W" in name) else "bias"
-                    out[f"{layer}/{kind}"] = np.asarray(obj)
-        f.visititems(visit)
+    for layer, group in groups.items():
+        found: dict[int, list[np.ndarray]] = {}
+
+        def collect(_name: str, obj, found=found) -> None:
+            if hasattr(obj, "shape"):
+                found.setdefault(obj.ndim, []).append(np.asarray(obj[()]))
+
+        group.visititems(collect)
+        if len(found.get(4, [])) == 1:
+            out[f"{layer}/kernel"] = found[4][0]
+        if len(found.get(1, [])) == 1:
+            out[f"{layer}/bias"] = found[1][0]
     return out
+
+
+def _read_h5(path: Path) -> dict[str, np.ndarray]:
+    """Read a Keras ``.h5`` (any of its layouts) or a Keras 3 ``.keras`` archive."""
+    import h5py
+
+    try:
+        if zipfile.is_zipfile(path):  # Keras 3 .keras: a zip holding model.weights.h5
+            with zipfile.ZipFile(path) as z:
+                data = z.read("model.weights.h5")
+            with h5py.File(io.BytesIO(data), "r") as f:
+                return _h5_arrays(f)
+        with h5py.File(path, "r") as f:
+            return _h5_arrays(f)
+    except (OSError, KeyError, ValueError) as e:
+        raise BadInput(f"cannot read VGG16 weights {path} as a Keras HDF5 file: {e}") from None
 
 
 def load_vgg16(path: str | Path) -> VggParams:
@@ -56,7 +95,9 @@ def load_vgg16(path: str | Path) -> VggParams:
     path = Path(path)
     if not path.is_file():
         raise BadInput(f"VGG16 weights {path} do not exist (they are never downloaded)")
-    if path.suffix == ".h5":
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == HDF5_MAGIC or path.suffix in (".h5", ".hdf5", ".keras"):
         arrays = _read_h5(path)
     else:
         try:
