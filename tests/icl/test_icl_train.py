@@ -7,6 +7,7 @@ import numpy as np
 from selforg.cli import main
 from selforg.core.runs import open_run
 from selforg.icl.config import RegressionConfig
+from selforg.icl.metrics import training_seconds
 from selforg.icl.regression import train_regression
 from selforg.icl.tasks import dynamics_data, regression_data
 
@@ -44,10 +45,22 @@ def test_training_is_reproducible_and_resume_is_exact(tmp_path):
     train_regression(open_run("icl", "gd", TINY, out=tmp_path / "c"), TINY,
                      stop_when=lambda m: seen.append(m) or len(seen) == 2)
     resumed = open_run("icl", "gd", TINY, resume=tmp_path / "c")
-    m3, rec3, _ = train_regression(resumed, TINY)
+    m3, rec3, secs = train_regression(resumed, TINY)
     for a, b in zip(_params(m1), _params(m3), strict=True):
         np.testing.assert_array_equal(a, b)
     assert [r["loss"] for r in rec3] == [r["loss"] for r in rec1]
+    # evaluating the checkpoint later reports the time spent training, not the load time
+    again = open_run("icl", "gd", TINY, resume=tmp_path / "c")
+    m4, _, secs4 = train_regression(again, TINY, train=False)
+    assert secs4 == secs == training_seconds(rec3) > 0
+    for a, b in zip(_params(m3), _params(m4), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_seconds_sums_resumed_segments():
+    recs = [{"elapsed_s": e} for e in (1.0, 2.5, 0.5, 4.0, 1.0)]
+    assert training_seconds(recs) == 2.5 + 4.0 + 1.0
+    assert training_seconds([]) == 0.0
 
 
 def test_cli_refuses_bad_values(capsys):
@@ -56,3 +69,11 @@ def test_cli_refuses_bad_values(capsys):
     assert main(["icl", "gd", "--steps", "0"]) == 2
     assert main(["icl", "fewshot", "--model", "lsa9"]) == 2
     assert main(["icl", "gdpp", "--lr", "-1"]) == 2
+
+
+def test_fewshot_refuses_a_run_that_is_not_a_mesa_run(tmp_path, capsys):
+    open_run("icl", "gd", TINY, out=tmp_path / "gd")
+    assert main(["icl", "fewshot", "--from-run", str(tmp_path / "gd"),
+                 "--out", str(tmp_path / "f")]) == 2
+    assert "icl gd" in capsys.readouterr().err
+    assert main(["icl", "fewshot", "--from-run", str(tmp_path / "missing")]) == 2

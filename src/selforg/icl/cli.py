@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from selforg.core.cli import Parser, add_common, positive_float, positive_int, require
+from selforg.core.cli import (
+    Parser,
+    add_common,
+    existing_path,
+    positive_float,
+    positive_int,
+    require,
+)
 from selforg.core.config import replace
 
 MODELS = ("lsa1", "lsa2", "lsa4", "lsa6", "mesa1")
@@ -119,8 +126,9 @@ def _fewshot(args) -> int:
 
     require(args.model in ("lsa1", "lsa2", "mesa1"),
             f"--model {args.model}: choose lsa1, lsa2 or mesa1")
+    source = str(args.from_run) if args.from_run is not None else None
     cfg = replace(FewshotConfig(), model=args.model, steps=args.steps, batch=args.batch,
-                  lr=args.lr, seed=args.seed)
+                  lr=args.lr, seed=args.seed, source=source)
     run = _open(args, "fewshot", cfg)
     res = run_fewshot(run, quiet=args.quiet)
     _report(run, res, ("label_loss", "label_loss_eop", "train_seconds"))
@@ -164,5 +172,7 @@ def add_parser(subparsers) -> None:
 
     v = verbs.add_parser("fewshot", help="a dynamics-trained model prompted with (x, y) pairs")
     v.add_argument("--model", default="mesa1", help="lsa1, lsa2 or mesa1 (default mesa1)")
+    v.add_argument("--from-run", type=existing_path, default=None, metavar="DIR",
+                   help="prompt the model trained by this 'selforg icl mesa' run (no training)")
     _common_train(v)
     v.set_defaults(func=_fewshot)

@@ -129,6 +129,8 @@ class FewshotConfig:
     Attributes:
         model: the sequence model trained on dynamics (``lsa2`` or ``mesa1``).
         pairs: regression pairs in the prompt.
+        source: a ``selforg icl mesa`` run folder whose trained `model` is prompted instead of
+            training one here ("" = train).
     """
 
     model: str = "mesa1"
@@ -145,6 +147,7 @@ class FewshotConfig:
     weight_decay: float = 0.0
     clip: float = 1.0
     pairs: int = 12
+    source: str = ""
     eval_seqs: int = 1024
     log_every: int = 50
     seed: int = 0

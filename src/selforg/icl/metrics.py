@@ -82,3 +82,18 @@ def interpolate(trained: LSA, constructed: LSA, dim: int, alphas) -> list[LSA]:
     h = min(kq_t.shape[0], kq_c.shape[0])
     return [from_products((1 - a) * kq_c[:h] + a * kq_t[:h], (1 - a) * pv_c[:h] + a * pv_t[:h])
             for a in alphas]
+
+
+def training_seconds(records: list[dict[str, float]]) -> float:
+    """Wall time a run spent training, from its logged records (``elapsed_s`` per record).
+
+    ``elapsed_s`` restarts at every resume, so the total is the sum of each segment's last
+    value. Evaluating a checkpoint later (no training) leaves it unchanged.
+    """
+    total, last = 0.0, 0.0
+    for r in records:
+        e = float(r.get("elapsed_s", 0.0))
+        if e < last:  # a new training segment (the run was resumed)
+            total += last
+        last = e
+    return total + last

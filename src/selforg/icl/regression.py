@@ -8,7 +8,6 @@ weights of one GD step (Fig. 2); a weight-tied 2-layer model beats GD-2 and matc
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +22,13 @@ from selforg.core.train import LoopSettings, train_loop
 from selforg.icl.config import GDPPConfig, RegressionConfig
 from selforg.icl.construct import gd_stack
 from selforg.icl.lsa import Stack, make_stack, regression_predict
-from selforg.icl.metrics import compare, interpolate, learner_loss, lsa_learner
+from selforg.icl.metrics import (
+    compare,
+    interpolate,
+    learner_loss,
+    lsa_learner,
+    training_seconds,
+)
 from selforg.icl.solvers import best_gd_eta, gd_predict, gdpp_predict
 from selforg.icl.tasks import regression_data, regression_tokens
 
@@ -77,7 +82,8 @@ def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
     evaluate a run that was stopped early).
 
     Returns:
-        (trained model, all logged records of the run, seconds spent in this call).
+        (trained model, all logged records of the run, seconds the run spent training: from
+        the records, so evaluating a checkpoint with ``train=False`` keeps the training time).
     """
     k_model, k_data = jax.random.split(jax.random.PRNGKey(cfg.seed))
     model = init_model(cfg, k_model)
@@ -86,12 +92,12 @@ def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
     step = make_train_step(cfg, opt, k_data, eta_ref)
     settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=500,
                             quiet=quiet, description=description)
-    t0 = time.perf_counter()
     if train:
         state, _, _ = train_loop(run, state, step, settings, stop_when=stop_when)
     else:
         state, _, _ = run.load_checkpoint(state)
-    return state[0], run.read_metrics(), time.perf_counter() - t0
+    records = run.read_metrics()
+    return state[0], records, training_seconds(records)
 
 
 def eval_tasks(cfg: RegressionConfig, n: int | None = None, **kw) -> tuple[jax.Array, jax.Array]:

@@ -8,8 +8,8 @@ objective, deeper stacks approach ridge regression, and one mesa-layer solves it
 
 from __future__ import annotations
 
-import time
 import zlib
+from pathlib import Path
 from typing import Any
 
 import equinox as eqx
@@ -18,11 +18,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from selforg.core.cli import require
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, clip_and, train_loop
 from selforg.icl.config import FewshotConfig, MesaConfig
 from selforg.icl.lsa import LSA, Stack, causal_mask
 from selforg.icl.mesa import MesaLayer
+from selforg.icl.metrics import training_seconds
 from selforg.icl.solvers import best_seq_gd_eta, seq_gd1_predict, seq_losses, seq_ridge_predict
 from selforg.icl.tasks import constructed_tokens, dynamics_data, fewshot_prompts
 
@@ -66,7 +68,8 @@ def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True, train:
     With ``train=False`` the sub-run's latest checkpoint is loaded instead of training.
 
     Returns:
-        (trained model, seconds spent, logged records).
+        (trained model, seconds the sub-run spent training (from its records, so unchanged
+        by ``train=False``), logged records).
     """
     sub = Run(path=run.path / name, system=run.system, verb=f"{run.verb}-{name}",
               config=run.config, resumed=run.resumed and (run.path / name).exists())
@@ -91,12 +94,12 @@ def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True, train:
     state = (model, opt.init(eqx.filter(model, eqx.is_array)))
     settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=250,
                             quiet=quiet, description=f"icl {name}")
-    t0 = time.perf_counter()
     if train:
         state, _, _ = train_loop(sub, state, step, settings)
     else:
         state, _, _ = sub.load_checkpoint(state)
-    return state[0], time.perf_counter() - t0, sub.read_metrics()
+    records = sub.read_metrics()
+    return state[0], training_seconds(records), records
 
 
 def eval_sequences(cfg, n: int | None = None) -> jax.Array:
@@ -105,12 +108,26 @@ def eval_sequences(cfg, n: int | None = None) -> jax.Array:
                  n or cfg.eval_seqs)
 
 
+LSQ_LAMBDAS = (1e-3, 1e-2, 0.1, 0.3, 1.0, 3.0)
+
+
 def baselines(cfg: MesaConfig, s) -> dict[str, Any]:
-    """Per-time-step losses of GD-1 (line-searched eta) and ridge least squares."""
+    """Per-time-step losses of GD-1 (line-searched eta) and ridge least squares.
+
+    Also the mean ridge loss for the regularisers `LSQ_LAMBDAS` (``lsq_by_lambda``): the
+    baseline's value depends on lambda, which is how far the reported LSQ number can move.
+    """
     eta, _ = best_seq_gd_eta(s[: min(512, s.shape[0])])
     gd = seq_losses(jax.vmap(lambda q: seq_gd1_predict(q, eta))(s), s)
-    lsq = seq_losses(jax.vmap(lambda q: seq_ridge_predict(q, cfg.lsq_lam))(s), s)
-    return {"gd1": np.asarray(gd), "lsq": np.asarray(lsq), "eta_gd1": eta}
+
+    @jax.jit
+    def ridge(lam):
+        return seq_losses(jax.vmap(lambda q: seq_ridge_predict(q, lam))(s), s)
+
+    lsq = ridge(cfg.lsq_lam)
+    by_lam = {f"{lam:g}": float(jnp.mean(ridge(lam))) for lam in LSQ_LAMBDAS}
+    return {"gd1": np.asarray(gd), "lsq": np.asarray(lsq), "eta_gd1": eta,
+            "lsq_by_lambda": by_lam}
 
 
 @eqx.filter_jit
@@ -178,6 +195,8 @@ def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, A
         "mean_loss": {k: float(np.mean(curves[k])) for k in order},
         "per_step_loss": {k: np.asarray(curves[k]).tolist() for k in order},
         "start_loss": float(curves["lsq"][0]), "eta_gd1": base["eta_gd1"],
+        "lsq_lambda": cfg.lsq_lam, "lsq_by_lambda": base["lsq_by_lambda"],
+        "lsq_convention": "Phi_t = argmin sum_{t'<=t} ||s_t' - Phi s_{t'-1}||^2 + lambda ||Phi||^2",
         "train_seconds": seconds, "steps": cfg.steps, "batch": cfg.batch,
         "steps_done": {k: int(r[-1]["step"]) if r else 0 for k, r in records.items()},
         "mesa_lambda": lams, "probes": probes,
@@ -214,18 +233,44 @@ def fewshot_losses(model: Stack, key, cfg: FewshotConfig, eop: bool) -> np.ndarr
     return np.asarray(0.5 * jnp.mean(jnp.sum((at_x - y) ** 2, -1), 0))
 
 
+def load_sequence_model(run_dir: str | Path, name: str) -> tuple[Stack, MesaConfig, float]:
+    """The trained model `name` of a ``selforg icl mesa`` run folder (its latest checkpoint).
+
+    Returns:
+        (model, the run's config, seconds it spent training).
+
+    Raises:
+        BadInput: not a mesa run, or `name` was not trained in it.
+    """
+    from selforg.core.runs import load_config
+
+    cfg = load_config(run_dir, MesaConfig, system="icl", verb="mesa")
+    require(name in cfg.models and (Path(run_dir) / name).is_dir(),
+            f"{run_dir} holds no trained {name} (its models: {', '.join(cfg.models)})")
+    src = Run(path=Path(run_dir), system="icl", verb="mesa", config=cfg, resumed=True)
+    model, seconds, _ = train_sequence_model(src, name, cfg, train=False)
+    return model, cfg, seconds
+
+
 def run_fewshot(run: Run, *, quiet: bool = True) -> dict[str, Any]:
-    """Train a sequence model on dynamics only; prompt it with regression pairs (with and
-    without end-of-pair tokens). Writes results.json and a plot."""
+    """Train a sequence model on dynamics only (or take one trained by ``selforg icl mesa``
+    when ``source`` is set); prompt it with regression pairs (with and without end-of-pair
+    tokens). Writes results.json and a plot."""
     from selforg.core.media import plot_curves
 
     cfg: FewshotConfig = run.config
-    model, seconds, _ = train_sequence_model(run, cfg.model, cfg, quiet=quiet)
+    if cfg.source:
+        model, src_cfg, seconds = load_sequence_model(cfg.source, cfg.model)
+        require(src_cfg.dim == cfg.dim and src_cfg.kind == "full",
+                f"{cfg.source}: trained on dim {src_cfg.dim} ({src_cfg.kind}); fewshot needs"
+                f" dim {cfg.dim}, fully observed")
+    else:
+        model, seconds, _ = train_sequence_model(run, cfg.model, cfg, quiet=quiet)
     key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 99)
     plain = fewshot_losses(model, key, cfg, eop=False)
     eop = fewshot_losses(model, key, cfg, eop=True)
     results = {"label_loss": plain.tolist(), "label_loss_eop": eop.tolist(),
-               "train_seconds": seconds, "model": cfg.model}
+               "train_seconds": seconds, "model": cfg.model, "source": cfg.source}
     run.write_json("results.json", results)
     n = np.arange(1, cfg.pairs + 1)
     plot_curves(run.artefact("plots", "fewshot.png"),

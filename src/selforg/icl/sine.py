@@ -2,11 +2,13 @@
 
 von Oswald et al., ICML 2023 (arXiv 2212.07677), Sec. 5: for ``y = a sin(x + rho)`` a
 Transformer with an MLP in front of one LSA layer does what GD on learned features does.
-Model: each input x_i is embedded (1 -> 40) and passed through a residual MLP (40 -> 160 -> 40,
-GELU); the token is (features, y_i) and one LSA layer (key 41) writes the prediction into the
-query's y-slot, as in the linear case (y kept in its own slot, not mixed into the embedding).
-Control: the same embedding + MLP as a feature map phi(x), with a linear head w adapted by one
-GD step (eta = 0.1) on the context, meta-learned end to end.
+Model: each token (x_i, y_i) (the query (x_q, 0)) is embedded linearly (2 -> 40) and passed
+through a residual MLP (40 -> 160 -> 40, GELU); one LSA layer (key 40) then acts on the 40-d
+tokens and the prediction is minus the last coordinate of the query token, as in the linear
+case. The front end sees y, so it has to learn to carry y through to where the LSA layer can
+use it.
+Control: the same embedding + MLP applied to (x_i, 0), i.e. a feature map phi(x), with a
+linear head w adapted by one GD step (eta = 0.1) on the context, meta-learned end to end.
 """
 
 from __future__ import annotations
@@ -28,36 +30,36 @@ from selforg.icl.tasks import sine_data
 
 
 class Features(eqx.Module):
-    """phi(x) = h + MLP(h), h = embed(x): (n,) inputs -> (n, embed) features."""
+    """h + MLP(h) with h = embed(token): (n, in_size) tokens -> (n, embed) features."""
 
     embed: eqx.nn.Linear
     mlp: eqx.nn.MLP
 
-    def __init__(self, cfg: SineConfig, *, key):
+    def __init__(self, cfg: SineConfig, *, in_size: int, key):
         k1, k2 = jax.random.split(key)
-        self.embed = eqx.nn.Linear(1, cfg.embed, key=k1)
+        self.embed = eqx.nn.Linear(in_size, cfg.embed, key=k1)
         self.mlp = eqx.nn.MLP(cfg.embed, cfg.embed, cfg.hidden, 1, activation=jax.nn.gelu,
                               key=k2)
 
-    def __call__(self, x):
-        h = jax.vmap(lambda v: self.embed(v[None]))(x)
+    def __call__(self, tokens):
+        h = jax.vmap(self.embed)(tokens)
         return h + jax.vmap(self.mlp)(h)
 
 
 class FeatureLSA(eqx.Module):
-    """Tokens (phi(x_i), y_i) -> one LSA layer; prediction = minus the query's y-slot."""
+    """Tokens (x_i, y_i), query (x_q, 0) -> embed + residual MLP -> one LSA layer (key 40);
+    prediction = minus the last coordinate of the query token."""
 
     features: Features
     lsa: LSA
 
     def __init__(self, cfg: SineConfig, *, key):
         k1, k2 = jax.random.split(key)
-        self.features = Features(cfg, key=k1)
-        self.lsa = LSA(cfg.embed + 1, key_size=cfg.embed + 1, init_scale=0.002, key=k2)
+        self.features = Features(cfg, in_size=2, key=k1)
+        self.lsa = LSA(cfg.embed, key_size=cfg.embed, init_scale=0.002, key=k2)
 
     def __call__(self, x, y):
-        y_in = y.at[-1].set(0.0)
-        e = jnp.concatenate([self.features(x), y_in[:, None]], axis=-1)
+        e = self.features(jnp.stack([x, y.at[-1].set(0.0)], axis=-1))
         return -self.lsa(e, context_mask(x.shape[0], x.shape[0] - 1))[-1, -1]
 
 
@@ -69,12 +71,13 @@ class FeatureGD(eqx.Module):
     eta: float = eqx.field(static=True)
 
     def __init__(self, cfg: SineConfig, *, key):
-        self.features = Features(cfg, key=key)
+        # x alone is the same as the token (x, 0) through an embedding with a bias
+        self.features = Features(cfg, in_size=1, key=key)
         self.w0 = jnp.zeros((cfg.embed,))
         self.eta = cfg.eta_gd
 
     def __call__(self, x, y):
-        phi = self.features(x)
+        phi = self.features(x[:, None])
         pc, yc = phi[:-1], y[:-1]
         grad = (pc @ self.w0 - yc) @ pc / pc.shape[0]
         return (self.w0 - self.eta * grad) @ phi[-1]
