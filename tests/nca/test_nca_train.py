@@ -1,4 +1,5 @@
-"""Training: a few steps lower the loss; resuming is bit-exact."""
+"""Training: a few steps lower the loss; resuming is bit-exact; the pool is reseeded on
+schedule."""
 
 from dataclasses import replace
 
@@ -11,15 +12,17 @@ from selforg.nca.config import GrowConfig
 from selforg.nca.grow import init_grow_state, make_grow_step
 from selforg.nca.images import load_target
 
-# one tiny configuration for every test here, so the step compiles once
+# tiny configurations, so the step compiles once per configuration
 CFG = GrowConfig(target="lizard", mode="persistent", target_size=8, pad=2, pool_size=8,
                  batch=2, min_steps=6, max_steps=9, lr=1e-2, iterations=30, damage_count=1)
+# the same shapes, reseeding every other iteration (resume and reseed tests: one compile)
+CFG2 = replace(CFG, reseed_every=2)
 
 
-def _train(run, steps):
-    target = load_target(CFG.target, CFG.target_size, CFG.pad)
+def _train(run, steps, cfg=CFG):
+    target = load_target(cfg.target, cfg.target_size, cfg.pad)
     settings = LoopSettings(steps=steps, log_every=1, checkpoint_every=1000, quiet=True)
-    return train_loop(run, init_grow_state(CFG), make_grow_step(CFG, target), settings)
+    return train_loop(run, init_grow_state(cfg), make_grow_step(cfg, target), settings)
 
 
 def test_a_few_steps_lower_the_loss(tmp_path):
@@ -31,11 +34,11 @@ def test_a_few_steps_lower_the_loss(tmp_path):
 
 
 def test_resume_is_bit_exact(tmp_path):
-    whole, _, rec_whole = _train(open_run("nca", "grow", CFG, out=tmp_path / "whole"), 8)
-    part_run = open_run("nca", "grow", CFG, out=tmp_path / "part")
-    _train(part_run, 5)  # the loop checkpoints at its last step
-    resumed_run = open_run("nca", "grow", CFG, resume=tmp_path / "part")
-    resumed, done, _ = _train(resumed_run, 8)
+    whole, _, rec_whole = _train(open_run("nca", "grow", CFG2, out=tmp_path / "whole"), 8, CFG2)
+    part_run = open_run("nca", "grow", CFG2, out=tmp_path / "part")
+    _train(part_run, 5, CFG2)  # the loop checkpoints at its last step
+    resumed_run = open_run("nca", "grow", CFG2, resume=tmp_path / "part")
+    resumed, done, _ = _train(resumed_run, 8, CFG2)
     assert done == 8
     for a, b in zip(jax.tree_util.tree_leaves(whole), jax.tree_util.tree_leaves(resumed),
                     strict=True):
@@ -47,13 +50,11 @@ def test_resume_is_bit_exact(tmp_path):
 def _seeded_count(i):
     """How many pool samples are the seed after step `i`, starting from a pool of all-ones
     states (alive everywhere) and the untrained rule (zero last layer: the state stays put)."""
-    cfg = replace(CFG, target_size=4, pad=0, pool_size=4, min_steps=1, max_steps=2,
-                  reseed_every=2)
-    target = load_target(cfg.target, cfg.target_size, cfg.pad)
-    state = init_grow_state(cfg)
+    target = load_target(CFG2.target, CFG2.target_size, CFG2.pad)
+    state = init_grow_state(CFG2)
     seed = np.asarray(state["pool"][0])
     state["pool"] = jax.numpy.ones_like(state["pool"])
-    state, _ = make_grow_step(cfg, target)(state, i)
+    state, _ = make_grow_step(CFG2, target)(state, i)
     return sum(np.array_equal(np.asarray(p), seed) for p in state["pool"])
 
 
