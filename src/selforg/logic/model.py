@@ -89,25 +89,29 @@ def coefficients(params: Params, fn: Callable[[Array], Array]) -> Coeffs:
     return {k: [fn(p) for p in v] for k, v in params.items()}
 
 
-def patches(state: Float[Array, "b h w c"], boundary: str) -> Float[Array, "b h w c 9"]:
-    """The 3×3 Moore patch of every cell and channel, row-major (centre index 4)."""
-    pad = ((0, 0), (1, 1), (1, 1), (0, 0))
+def patches(state: Float[Array, "c b h w"], boundary: str) -> Float[Array, "9 c b h w"]:
+    """The 3×3 Moore patch of every cell and channel, row-major (centre index 4).
+
+    Feature-major: the patch position is the leading axis, so each gate layer below gathers
+    whole contiguous rows (XLA's CPU gather along a trailing axis is several times slower).
+    """
+    pad = ((0, 0), (0, 0), (1, 1), (1, 1))
     padded = jnp.pad(state, pad, mode="wrap") if boundary == "periodic" else jnp.pad(state, pad)
-    h, w = state.shape[1], state.shape[2]
+    h, w = state.shape[2], state.shape[3]
     return jnp.stack(
-        [padded[:, dy : dy + h, dx : dx + w, :] for dy in range(3) for dx in range(3)], axis=-1
+        [padded[:, :, dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0
     )
 
 
 @jax.custom_vjp
 def take_pair(x: Array, a: Array, b: Array, inv: Array) -> tuple[Array, Array]:
-    """``(x[..., a], x[..., b])`` with a gather-only gradient.
+    """``(x[a], x[b])`` along the leading (feature) axis, with a gather-only gradient.
 
     The autodiff gradient of a gather is a scatter-add (slow on CPU); with the wiring fixed, the
     inverse index ``inv`` (in, D) lists where each input went (positions in [a-part | b-part |
     zero]), so the gradient is one more gather and a sum over D.
     """
-    return jnp.take(x, a, axis=-1), jnp.take(x, b, axis=-1)
+    return jnp.take(x, a, axis=0), jnp.take(x, b, axis=0)
 
 
 def _take_fwd(x, a, b, inv):
@@ -116,9 +120,9 @@ def _take_fwd(x, a, b, inv):
 
 def _take_bwd(inv, g):
     ga, gb = g
-    zero = jnp.zeros((*ga.shape[:-1], 1), ga.dtype)
-    pool = jnp.concatenate([ga, gb, zero], axis=-1)
-    return jnp.take(pool, inv, axis=-1).sum(-1), None, None, None
+    zero = jnp.zeros((1, *ga.shape[1:]), ga.dtype)
+    pool = jnp.concatenate([ga, gb, zero], axis=0)
+    return jnp.take(pool, inv, axis=0).sum(1), None, None, None
 
 
 take_pair.defvjp(_take_fwd, _take_bwd)
@@ -140,7 +144,7 @@ def inverse_index(a: np.ndarray, b: np.ndarray, n_in: int, depth: int | None = N
 
 
 def _gate_layer(x: Array, a: Array, b: Array, inv: Array, co: Array) -> Array:
-    """One layer on the last axis of x (..., in); coefficients broadcast to (..., out, 4)."""
+    """One layer on the leading axis of x (in, ...); coefficients (out, ..., 4) broadcast."""
     xa, xb = take_pair(x, a, b, inv)
     return gates.apply(co, xa, xb)
 
@@ -183,40 +187,51 @@ def wiring_arrays(wiring: Circuit) -> Index:
     return out
 
 
-def _network(
-    x: Array, layers: tuple[Layer, ...], idx: list, coeffs: list[Array], lead: int
-) -> Array:
-    """Apply gate layers to x (..., in); coefficients get `lead` leading broadcast axes."""
-    for s, e in _segments(layers, x.shape[-1]):
+def _network(x: Array, layers: tuple[Layer, ...], idx: list, coeffs: list[Array]) -> Array:
+    """Apply gate layers to x (in, ...); each layer's coefficients are already (out, ..., 4)."""
+    for s, e in _segments(layers, x.shape[0]):
         if e - s == 1:
-            co = coeffs[s].reshape((1,) * lead + coeffs[s].shape)
-            x = _gate_layer(x, *idx[s], co)
+            x = _gate_layer(x, *idx[s], coeffs[s])
             continue
         stacked = [jnp.stack([i[k] for i in idx[s:e]]) for k in range(3)]
 
         def body(h, inp):
-            a, b, inv, co = inp
-            return _gate_layer(h, a, b, inv, co.reshape((1,) * lead + co.shape)), None
+            return _gate_layer(h, *inp), None
 
         x, _ = jax.lax.scan(body, x, (*stacked, jnp.stack(coeffs[s:e])))
     return x
 
 
 def cell_update(
-    wiring: Circuit, coeffs: Coeffs, patch: Float[Array, "n c 9"], idx: Index | None = None
-) -> Float[Array, "n c"]:
+    wiring: Circuit, coeffs: Coeffs, patch: Float[Array, "9 c n"], idx: Index | None = None
+) -> Float[Array, "c n"]:
     """New state of n cells from their patches (perception kernels then update circuit).
 
+    Feature-major throughout: gate layers map (in, ...) to (out, ...).
+
     Args:
+        patch: the 3×3 patch of each of n cells and c channels, patch position first.
         idx: `wiring_arrays(wiring)`, possibly traced; by default built from `wiring`.
     """
     idx = wiring_arrays(wiring) if idx is None else idx
-    n = patch.shape[0]
-    x = patch[:, :, None, :]  # (n, c, 1, 9): kernels broadcast on axis 2
-    x = _network(x, wiring.perception, idx["perception"], coeffs["perception"], lead=2)
-    feats = jnp.transpose(x, (0, 1, 3, 2)).reshape(n, -1)  # (channel, bit, kernel)
-    x = jnp.concatenate([patch[:, :, 4], feats], axis=1)
-    return _network(x, wiring.update, idx["update"], coeffs["update"], lead=1)
+    n = patch.shape[2]
+    # perception coefficients (K, out, 4) -> (out, K, 1, 1, 4): kernels on axis 1
+    per = [jnp.transpose(co, (1, 0, 2))[:, :, None, None, :] for co in coeffs["perception"]]
+    x = _network(patch[:, None], wiring.perception, idx["perception"], per)  # (bits, K, c, n)
+    feats = jnp.transpose(x, (2, 0, 1, 3)).reshape(-1, n)  # (channel, bit, kernel) order
+    x = jnp.concatenate([patch[4], feats], axis=0)
+    upd = [co[:, None, :] for co in coeffs["update"]]
+    return _network(x, wiring.update, idx["update"], upd)
+
+
+def _step_cm(wiring: Circuit, coeffs: Coeffs, state: Array, fire: Array | None, idx) -> Array:
+    """`step` on the channel-major state (c, b, h, w) that rollouts keep between steps."""
+    c, b, h, w = state.shape
+    cells = patches(state, wiring.boundary).reshape(9, c, b * h * w)
+    new = cell_update(wiring, coeffs, cells, idx).reshape(c, b, h, w)
+    if fire is None:
+        return new
+    return state * (1.0 - fire) + new * fire
 
 
 def step(
@@ -227,13 +242,9 @@ def step(
     idx: Index | None = None,
 ) -> Float[Array, "b h w c"]:
     """One automaton step; with a fire mask, new = old·(1−m) + new·m (asynchronous update)."""
-    b, h, w, c = state.shape
-    cells = patches(state, wiring.boundary).reshape(b * h * w, c, 9)
-    new = cell_update(wiring, coeffs, cells, idx)
-    new = new.reshape(b, h, w, c)
-    if fire is None:
-        return new
-    return state * (1.0 - fire) + new * fire
+    cm = jnp.transpose(state, (3, 0, 1, 2))
+    fire_cm = None if fire is None else jnp.transpose(fire, (3, 0, 1, 2))
+    return jnp.transpose(_step_cm(wiring, coeffs, cm, fire_cm, idx), (1, 2, 3, 0))
 
 
 def fire_mask(key: Array, shape: tuple[int, ...], rate: float) -> Array:
@@ -264,15 +275,21 @@ def rollout(
     Returns:
         final state (b, h, w, c), and with `save_frames` the frames (steps, b, h, w, c).
     """
+    b, h, w, c = state.shape
 
     def body(s, t):
         mask = None
         if fire_rate is not None:
-            mask = fire_mask(jax.random.fold_in(key, t), s.shape, fire_rate)
-        s = step(wiring, coeffs, s, mask, idx)
-        return s, (s if save_frames else None)
+            mask = fire_mask(jax.random.fold_in(key, t), (b, h, w, c), fire_rate)
+            mask = jnp.transpose(mask, (3, 0, 1, 2))
+        s = _step_cm(wiring, coeffs, s, mask, idx)
+        return s, (jnp.transpose(s, (1, 2, 3, 0)) if save_frames else None)
 
-    final, frames = jax.lax.scan(body, state, jnp.arange(steps))
+    # Rematerialise each step in the backward pass: XLA's CPU loop otherwise stacks every gate
+    # layer's activations of every step, which cost twice the time of recomputing them.
+    final, frames = jax.lax.scan(jax.checkpoint(body), jnp.transpose(state, (3, 0, 1, 2)),
+                                 jnp.arange(steps))
+    final = jnp.transpose(final, (1, 2, 3, 0))
     return (final, frames) if save_frames else final
 
 
