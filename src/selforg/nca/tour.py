@@ -29,18 +29,24 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
         cfg = liz.config
         target = load_target(cfg.target, cfg.target_size, cfg.pad)
         side = target.shape[0]
-        # damage once the shape has grown (step 100); it regrows within ~25 steps
-        state, frames = simulate(liz.model, size=(side, side), steps=200, every=2, damage_at=100)
+        # grow, persist until step 300, erase a disc, regrow and persist to step 600 (two
+        # segments of 50 frames: one compiled rollout serves both)
+        steps, every, hit = 600, 6, 300
+        state, frames = simulate(liz.model, size=(side, side), steps=steps, every=every,
+                                 damage_at=hit)
         k = max(1, 256 // side)
         media.write_gif(folder / "lizard_regrow.gif", [media.upscale(f, k) for f in frames])
-        pick = [frames[0], frames[10], frames[50], frames[51], frames[64], frames[-1]]
+        # frame i ≤ hit/every is step i·every; then the damaged state; then hit + j·every
+        at = hit // every
+        pick = [frames[0], frames[10], frames[at], frames[at + 1], frames[at + 11], frames[-1]]
         strip = media.image_grid([media.upscale(f, k // 2 or 1) for f in pick], cols=len(pick))
         media.save_png(folder / "lizard_strip.png", strip)
-        numbers["lizard MSE after regrowth (step 200)"] = float(
+        numbers[f"lizard MSE after regrowth (step {steps})"] = float(
             per_sample_mse(jnp.asarray(state), jnp.asarray(target))[0])
-        shots += [Media("nca/lizard_regrow.gif", "lizard grows from one cell; a disc is erased at"
-                        " step 100 and regrows"),
-                  Media("nca/lizard_strip.png", "steps 0, 20, 100, damage, 126, 200")]
+        shots += [Media("nca/lizard_regrow.gif", f"lizard grows from one cell and persists; a"
+                        f" disc is erased at step {hit} and regrows"),
+                  Media("nca/lizard_strip.png", f"steps 0, {10 * every}, {hit}, damage,"
+                        f" {hit + 10 * every}, {steps}")]
     textures = [n for n, e in index.items() if e["kind"] == "texture"]
     finals = []
     for name in textures:
