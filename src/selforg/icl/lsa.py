@@ -8,6 +8,7 @@ softmax variant masks logits with -inf and scales them by 1/sqrt(key size).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import equinox as eqx
@@ -26,13 +27,19 @@ def causal_mask(n_tokens: int) -> Bool[Array, "t t"]:
     return jnp.tril(jnp.ones((n_tokens, n_tokens), dtype=bool))
 
 
-def _init(key: PRNGKeyArray, shape: tuple[int, ...], scale: float, std: float | None) -> Array:
-    if std is not None:
-        return std * jax.random.normal(key, shape)
-    # Truncated-normal variance scaling (fan-in = last axis), as in the paper's code.
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _variance_scaling(key: PRNGKeyArray, shape: tuple[int, ...], scale: float) -> Array:
+    # Truncated-normal variance scaling (fan-in = last axis), as in the paper's code. Jitted
+    # (compiled once per shape): eagerly, the truncated normal dispatches dozens of small ops.
     init = jax.nn.initializers.variance_scaling(scale, "fan_in", "truncated_normal", in_axis=-1,
                                                 out_axis=-2)
     return init(key, shape)
+
+
+def _init(key: PRNGKeyArray, shape: tuple[int, ...], scale: float, std: float | None) -> Array:
+    if std is not None:
+        return std * jax.random.normal(key, shape)
+    return _variance_scaling(key, shape, scale)
 
 
 class LSA(eqx.Module):

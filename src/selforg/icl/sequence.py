@@ -120,12 +120,12 @@ def baselines(cfg: MesaConfig, s) -> dict[str, Any]:
     eta, _ = best_seq_gd_eta(s[: min(512, s.shape[0])])
     gd = seq_losses(jax.vmap(lambda q: seq_gd1_predict(q, eta))(s), s)
 
-    @jax.jit
-    def ridge(lam):
+    @jax.jit  # s is an argument: closed over, XLA would constant-fold the whole batch
+    def ridge(lam, s):
         return seq_losses(jax.vmap(lambda q: seq_ridge_predict(q, lam))(s), s)
 
-    lsq = ridge(cfg.lsq_lam)
-    by_lam = {f"{lam:g}": float(jnp.mean(ridge(lam))) for lam in LSQ_LAMBDAS}
+    lsq = ridge(cfg.lsq_lam, s)
+    by_lam = {f"{lam:g}": float(jnp.mean(ridge(lam, s))) for lam in LSQ_LAMBDAS}
     return {"gd1": np.asarray(gd), "lsq": np.asarray(lsq), "eta_gd1": eta,
             "lsq_by_lambda": by_lam}
 

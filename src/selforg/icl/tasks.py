@@ -6,15 +6,21 @@ ICML 2023, arXiv 2212.07677): a teacher ``w ~ N(0, I)``, inputs ``x ~ U(-a, a)^d
 
 Autoregressive linear dynamics (von Oswald et al., "Uncovering mesa-optimization algorithms in
 Transformers", 2023, arXiv 2309.05858): ``s_{t+1} = W* s_t + eps`` with a random orthogonal W*.
+
+The samplers are jitted (shapes and switches static): called eagerly, e.g. for evaluation sets,
+they compile once instead of dispatching op by op.
 """
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
 
+@functools.partial(jax.jit, static_argnames=("batch", "n_ctx", "dim", "heavy_tail"))
 def regression_data(
     key: PRNGKeyArray,
     batch: int,
@@ -48,9 +54,8 @@ def regression_data(
     else:
         x = jax.random.uniform(kx, (batch, n_ctx + 1, dim), minval=-half_width, maxval=half_width)
     y = jnp.einsum("bnd,bd->bn", x, w)
-    if noise > 0:
-        eps = noise * jax.random.normal(kn, y.shape)
-        y = y + eps.at[:, -1].set(0.0)  # the query's label is the clean teacher output
+    eps = noise * jax.random.normal(kn, y.shape)
+    y = y + eps.at[:, -1].set(0.0)  # the query's label is the clean teacher output
     return x, y
 
 
@@ -61,6 +66,7 @@ def regression_tokens(x: Float[Array, "*b n1 d"], y: Float[Array, "*b n1"]
     return jnp.concatenate([x, y_in[..., None]], axis=-1)
 
 
+@functools.partial(jax.jit, static_argnames=("batch", "n_ctx"))
 def sine_data(
     key: PRNGKeyArray, batch: int, *, n_ctx: int = 10
 ) -> tuple[Float[Array, "b n1"], Float[Array, "b n1"]]:
@@ -83,6 +89,7 @@ def random_orthogonal(key: PRNGKeyArray, batch: int, dim: int) -> Float[Array, "
     return q * jnp.sign(jnp.diagonal(r, axis1=-2, axis2=-1))[:, None, :]
 
 
+@functools.partial(jax.jit, static_argnames=("batch", "length", "dim", "kind", "hidden"))
 def dynamics_data(
     key: PRNGKeyArray,
     batch: int,
