@@ -128,7 +128,7 @@ def test_checkpoint_of_other_shape_is_refused(tmp_path):
         run.load_checkpoint(wrong)
 
 
-def test_out_dir_rules(tmp_path):
+def test_out_dir_rules(tmp_path, capsys):
     out = tmp_path / "mine"
     run = open_run("demo", "fit", Cfg(), out=out)
     assert run.path == out and (out / "config.json").exists()
@@ -136,6 +136,10 @@ def test_out_dir_rules(tmp_path):
         open_run("demo", "fit", Cfg(), out=out)
     resumed = open_run("demo", "fit", Cfg(steps=1), resume=out)
     assert resumed.resumed and resumed.config == Cfg()  # the folder's config wins
+    # ... and the user hears which of their settings that overrides
+    assert f"steps (saved {Cfg().steps!r}, given 1)" in capsys.readouterr().err
+    open_run("demo", "fit", Cfg(), resume=out)
+    assert capsys.readouterr().err == ""
 
 
 def test_resume_requires_a_run_folder(tmp_path):

@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,6 +299,12 @@ def load_config(run_dir: str | Path, cls: type[T], *, system: str, verb: str) ->
     return from_dict(cls, data.get("config", {}))
 
 
+def config_differences(saved: Any, given: Any) -> str:
+    """``"field (saved A, given B), ..."`` for the fields where two configs differ; "" if none."""
+    a, b = to_dict(saved), to_dict(given)
+    return ", ".join(f"{k} (saved {a[k]!r}, given {b.get(k)!r})" for k in a if a[k] != b.get(k))
+
+
 def open_run(
     system: str,
     verb: str,
@@ -324,6 +331,12 @@ def open_run(
     if resume is not None:
         path = Path(resume)
         loaded = load_config(path, type(config), system=system, verb=verb)
+        differing = config_differences(loaded, config)
+        if differing:
+            # A resumed run must keep its config (the checkpoint belongs to it): say so rather
+            # than silently ignoring the options of this command.
+            print(f"note: resuming {path} with its saved config.json, which differs from this"
+                  f" command's settings in: {differing}", file=sys.stderr)
         return Run(path=path, system=system, verb=verb, config=loaded, resumed=True)
     if out is not None:
         path = Path(out)

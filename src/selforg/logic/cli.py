@@ -61,6 +61,8 @@ def add_parser(subparsers) -> None:
     t.add_argument("--rollout-steps", type=positive_int, default=None,
                    help="automaton steps per rollout")
     t.add_argument("--kernels", type=positive_int, default=None, help="perception kernels")
+    t.add_argument("--channels", type=positive_int, default=None,
+                   help="bits per cell (= the last update width)")
     t.add_argument("--update-widths", type=_widths, default=None, metavar="W[xN],...",
                    help="update layers, e.g. 256x10,128,64,32,16,8,8 (last = channels)")
     add_common(t, seed=None)
@@ -110,7 +112,7 @@ def _train(args) -> int:
     cfg = preset(args.experiment, asynchronous=args.asynchronous, iters=args.iters, lr=args.lr,
                  batch=args.batch, wiring=args.wiring, seed=args.seed, height=args.grid,
                  width=args.grid, steps=args.rollout_steps, kernels=args.kernels,
-                 update_widths=args.update_widths)
+                 update_widths=args.update_widths, channels=args.channels)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     st = res.stats
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"
