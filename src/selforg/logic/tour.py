@@ -90,7 +90,7 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     heal = _checkerboard_healing(folder)
     if heal is not None:
         media.append(Media(str(heal[0].relative_to(out)),
-                           "learned checkerboard rule (trained on 12×12) on 64×64: grows from"
+                           "learned checkerboard rule (trained on 16×16) on 64×64: grows from"
                            " noise, the centre is erased half-way, it regrows"))
     numbers = {
         "Life circuit: active gates": st["active"],
