@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import NoReturn
 
-from selforg.core.errors import BadInput
+from selforg.core.errors import BadInput, require  # noqa: F401 - re-exported for the CLIs
 
 
 class Parser(argparse.ArgumentParser):
@@ -125,9 +125,3 @@ def existing_path(text: str) -> Path:
     if not p.exists():
         raise argparse.ArgumentTypeError(f"{text} does not exist")
     return p
-
-
-def require(condition: bool, message: str) -> None:
-    """Raise `BadInput(message)` unless `condition`."""
-    if not condition:
-        raise BadInput(message)

@@ -8,6 +8,12 @@ class BadInput(ValueError):
     """
 
 
+def require(condition: bool, message: str) -> None:
+    """Raise `BadInput(message)` unless `condition`."""
+    if not condition:
+        raise BadInput(message)
+
+
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint was kept. Exit 1."""
 

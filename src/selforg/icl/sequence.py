@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from selforg.core.cli import require
+from selforg.core.errors import require
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, clip_and, train_loop
 from selforg.icl.config import FewshotConfig, MesaConfig
