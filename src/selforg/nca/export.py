@@ -26,17 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from selforg.core.errors import BadInput
+from selforg.core.grid import KERNELS
 from selforg.core.runs import atomic_write_bytes
 from selforg.nca.model import MICRO_FILTERS
 from selforg.nca.quantize import Quantized
 
 _KIND = {"lap": 0, "sobel_x": 1, "sobel_y": 2}
-# The package's kernels (see `core.grid`): unscaled Sobel x/y and Laplacian, cross-correlation.
-_KERNELS = np.array([
-    [[1, 2, 1], [2, -12, 2], [1, 2, 1]],
-    [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-    [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-], np.float32)
+# The package's kernels (unscaled, cross-correlation), indexed by `_KIND`.
+_KERNELS = np.stack([KERNELS[name] for name in _KIND])
 
 
 def _hash32(v: np.ndarray) -> np.ndarray:
