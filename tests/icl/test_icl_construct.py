@@ -4,13 +4,20 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selforg.icl.construct import causal_gd_layer, gd_stack
 from selforg.icl.lsa import causal_mask, from_products, products, regression_predict
 from selforg.icl.metrics import compare, interpolate, lsa_learner, rescaled_products
-from selforg.icl.solvers import gd_predict, gdpp_predict, ridge_predict, seq_gd1_predict
+from selforg.icl.solvers import (
+    gd_predict,
+    gdpp_predict,
+    ridge_predict,
+    seq_gd1_predict,
+    seq_ridge_predict,
+)
 from selforg.icl.tasks import constructed_tokens, dynamics_data, regression_data, regression_tokens
 
 
@@ -119,6 +126,18 @@ def test_ridge_solves_noiseless_regression():
     p = jax.jit(jax.vmap(lambda a, b, c: ridge_predict(a, b, c, 1e-8)))(x[:, :-1], y[:, :-1],
                                                                          x[:, -1])
     np.testing.assert_allclose(p, y[:, -1], rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("lag", [0, 1, 3])
+def test_sequence_ridge_uses_exactly_the_transitions_before_the_lag(lag):
+    s = np.asarray(dynamics_data(jax.random.PRNGKey(2), 1, length=14)[0], np.float64)
+    lam = 0.05
+    pred = np.asarray(jax.jit(seq_ridge_predict, static_argnums=2)(jnp.asarray(s), lam, lag))
+    for t in range(s.shape[0] - 1):  # predicts s[t + 1] from the pairs (s[i], s[i + 1])
+        n = max(t - lag, 0)
+        x, y = s[:n], s[1 : n + 1]
+        phi = np.linalg.solve(x.T @ x + lam * np.eye(s.shape[1]), x.T @ y).T
+        np.testing.assert_allclose(pred[t], phi @ s[t], rtol=1e-4, atol=1e-5)
 
 
 def test_causal_gd_construction_is_one_gd_step_per_time():

@@ -104,16 +104,22 @@ def seq_gd1_predict(s: Float[Array, "t1 d"], eta: float) -> Float[Array, "t d"]:
     return eta * jnp.einsum("tij,tj->ti", phi, cur)
 
 
-def seq_ridge_predict(s: Float[Array, "t1 d"], lam: float = 1e-3) -> Float[Array, "t d"]:
+def seq_ridge_predict(s: Float[Array, "t1 d"], lam: float = 1e-3, lag: int = 0
+                      ) -> Float[Array, "t d"]:
     """Ridge least squares on the pairs seen so far.
 
-    ``Phi_t = (sum_{t'<=t} s_t' s_{t'-1}^T)(sum s_{t'-1} s_{t'-1}^T + lam I)^-1``; predicts
-    ``Phi_t s_t`` for t = 1..T from s (T + 1, d).
+    ``Phi_t = (sum_{t'<=t-lag} s_t' s_{t'-1}^T)(sum s_{t'-1} s_{t'-1}^T + lam I)^-1``; predicts
+    ``Phi_t s_t`` for t = 1..T from s (T + 1, d). ``lag = 0`` uses every transition up to
+    s_{t-1} -> s_t; ``lag = 1`` leaves out that most recent one (the convention that gives the
+    paper's ridge number, see `selforg.icl.sequence.baselines`).
     """
     cur = s[:-1]
     prev = jnp.concatenate([jnp.zeros_like(cur[:1]), cur[:-1]])
     sv = jnp.cumsum(jnp.einsum("ti,tj->tij", cur, prev), axis=0)
     sk = jnp.cumsum(jnp.einsum("ti,tj->tij", prev, prev), axis=0)
+    if lag:
+        sv = jnp.concatenate([jnp.zeros_like(sv[:lag]), sv[:-lag]])
+        sk = jnp.concatenate([jnp.zeros_like(sk[:lag]), sk[:-lag]])
     d = s.shape[-1]
     # Phi_t s_t = sv_t (sk_t + lam I)^-1 s_t
     z = jnp.linalg.solve(sk + lam * jnp.eye(d, dtype=s.dtype)[None], cur[..., None])[..., 0]
