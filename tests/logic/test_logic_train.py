@@ -1,5 +1,6 @@
 """Training: gradient of the fixed-wiring gather, a tiny run end to end, resume, CLI errors."""
 
+import dataclasses
 import json
 
 import jax
@@ -62,6 +63,11 @@ def test_tiny_training_run_and_resume(tmp_path):
     circuit = load(tmp_path / "a" / "circuit.json")
     assert circuit.channels == 2 and [l.width for l in circuit.update] == [8, 4, 2]
     assert circuit_from_run(tmp_path / "a").to_dict() == circuit.to_dict()
+    results = json.loads((tmp_path / "a" / "results.json").read_text())
+    check = results["final_check"]
+    assert check["rollouts"] == 32 * TINY.batch
+    assert results["converged"] == (check["exact"] == check["rollouts"])
+    assert (tmp_path / "a" / "final.png").stat().st_size > 0
     # resuming a finished run continues from its checkpoint and changes nothing
     again = train(TINY, resume=tmp_path / "a", quiet=True)
     assert again.steps == 6 and again.circuit.to_dict() == circuit.to_dict()
@@ -88,3 +94,21 @@ def test_presets_build(name, asynchronous, inputs, target):
     task = make_task(cfg)
     assert task.target.shape == target and 0 < task.target.sum() < task.target.size
     assert cfg.asynchronous == asynchronous and cfg.fire_rate == 0.6
+
+
+def test_final_check_counts_exact_rollouts():
+    from selforg.logic.model import circuit_params
+    from selforg.logic.train import final_check
+    from selforg.logic.zoo import zoo_circuit
+
+    circuit = zoo_circuit("checkerboard")
+    cfg = preset("checkerboard")
+    params = circuit_params(circuit)
+    good = final_check(cfg, circuit, params, make_task(cfg), rollouts=8)
+    assert good["rollouts"] == 8 * cfg.batch and good["exact"] == good["rollouts"]
+    assert good["wrong_cells_max"] == 0
+    assert good["example"].shape == (16, 16, 1)
+    # one step from random bits is no checkerboard
+    short = dataclasses.replace(cfg, steps=1)
+    bad = final_check(short, circuit, params, make_task(short), rollouts=8)
+    assert bad["exact"] == 0 and bad["wrong_cells_mean"] > 10

@@ -118,6 +118,11 @@ def _train(args) -> int:
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"
           f" in {res.seconds:.1f} s; active gates {st['active']}, after pruning"
           f" {st['active_after_pruning']}")
+    if res.check is not None:
+        c = res.check
+        print(f"final check of the discrete rule: {c['exact']}/{c['rollouts']} grids exact,"
+              f" {c['wrong_cells_mean']:g} wrong cells on average; picture:"
+              f" {res.run_dir / 'final.png'}")
     print(f"circuit: {res.run_dir / 'circuit.json'}")
     return 0
 

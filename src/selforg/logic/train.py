@@ -15,6 +15,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from selforg.core.runs import Run, load_config, open_run
@@ -31,7 +32,7 @@ from selforg.logic.model import (
     to_circuit,
     wiring_arrays,
 )
-from selforg.logic.tasks import Task, make_task
+from selforg.logic.tasks import PALETTE, Task, make_task
 
 
 def optimiser(cfg: LogicConfig) -> optax.GradientTransformation:
@@ -101,7 +102,9 @@ class TrainResult:
         seconds: wall time of this call (including compilation).
         metrics: the last logged record.
         stats: `circuit.stats` of the circuit.
-        converged: the hard loss (Life: on all 512 boards) reached 0.
+        check: non-Life experiments: `final_check` of the trained rule (without ``example``).
+        converged: Life: the hard error on all 512 boards reached 0; other experiments: every
+            rollout of `final_check` ends exactly on the target.
     """
 
     run_dir: Path
@@ -111,6 +114,7 @@ class TrainResult:
     metrics: dict[str, float]
     stats: dict[str, Any]
     converged: bool
+    check: dict[str, Any] | None = None
 
 
 def train(
@@ -147,17 +151,82 @@ def train(
     circuit = to_circuit(wiring, state[0])
     circuit.save(run.artefact("circuit.json"))
     st = stats(circuit)
+    if cfg.experiment == "life":
+        check = None
+        converged = metrics.get(key_metric, 1.0) == 0
+    else:
+        check = final_check(cfg, wiring, state[0], task)
+        converged = check["exact"] == check["rollouts"]
+        _picture(run, task, check.pop("example"))
     seconds = time.monotonic() - t0
-    converged = metrics.get(key_metric, 1.0) == 0
     results = {"steps": steps, "seconds": round(seconds, 2), "converged": converged,
                "final": metrics, "circuit": st}
+    if check is not None:
+        results["final_check"] = check
     if cfg.experiment == "life":
         from selforg.logic.verify import verify_life
 
         results["verify_life"] = verify_life(circuit)
     run.write_json("results.json", results)
     _plot(run)
-    return TrainResult(run.path, circuit, steps, seconds, metrics, st, converged)
+    return TrainResult(run.path, circuit, steps, seconds, metrics, st, converged, check)
+
+
+def final_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
+                rollouts: int = 32) -> dict[str, Any]:
+    """The discrete rule of `params` on fresh rollouts of the task (not the training batches).
+
+    A deterministic task (fixed initial state, synchronous) needs one rollout; random initial
+    states or asynchronous updates get `rollouts` independent ones, because a single random
+    rollout (what the training log shows) can be right by luck or wrong by bad luck.
+
+    Returns:
+        ``rollouts`` (grids checked: calls × cfg.batch), ``exact`` (grids with no wrong cell),
+        ``wrong_cells_mean``, ``wrong_cells_max``, and ``example``: the first rollout's final
+        target channels (h, w, t) as a NumPy array.
+    """
+    t = task.target_channels
+    fire = cfg.fire_rate if cfg.asynchronous else None
+    n = 1 if (task.init is not None and fire is None) else rollouts
+    # parameters and wiring go in as arguments: closed over, XLA would constant-fold them
+    @jax.jit
+    def check(params, idx, keys):
+        coeffs = coefficients(params, gates.hard_coeffs)
+
+        def one(key):
+            k_data, k_fire = jax.random.split(key)
+            x0, tgt = task.sample(k_data)
+            out = rollout(wiring, coeffs, x0, cfg.steps, key=k_fire, fire_rate=fire, idx=idx)
+            wrong = jnp.sum(jnp.abs(out[..., :t] - tgt), axis=(1, 2, 3))
+            return wrong, out[0, ..., :t]
+
+        return jax.lax.map(one, keys)
+
+    keys = jax.random.split(jax.random.PRNGKey(cfg.seed + 1_000_003), n)
+    wrong, finals = check(params, wiring_arrays(wiring), keys)
+    wrong = np.asarray(wrong).reshape(-1)
+    return {"rollouts": int(wrong.size), "exact": int(np.sum(wrong == 0)),
+            "wrong_cells_mean": float(wrong.mean()), "wrong_cells_max": float(wrong.max()),
+            "example": np.asarray(finals[0])}
+
+
+def bits_image(bits: np.ndarray) -> np.ndarray:
+    """(h, w, t) 0/1 target channels as an RGB uint8 picture: one channel black on white,
+    three channels through the colour task's palette."""
+    b = np.rint(np.asarray(bits)).astype(np.int64)
+    if b.shape[-1] == 3:
+        return PALETTE[b[..., 0] + 2 * b[..., 1] + 4 * b[..., 2]]
+    grey = (255 - 255 * b[..., 0]).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=-1)
+
+
+def _picture(run: Run, task: Task, example: np.ndarray) -> None:
+    """``final.png``: the target next to what the discrete rule grew."""
+    from selforg.core.media import image_grid, save_png, upscale
+
+    factor = max(1, 256 // max(example.shape[:2]))
+    tiles = [upscale(bits_image(task.target[0]), factor), upscale(bits_image(example), factor)]
+    save_png(run.artefact("final.png"), image_grid(tiles, cols=2, pad=4, background=0.5))
 
 
 def circuit_from_run(run_dir: str | Path, which: str = "latest") -> Circuit:
