@@ -106,9 +106,9 @@ def test_final_check_counts_exact_rollouts():
     params = circuit_params(circuit)
     good = final_check(cfg, circuit, params, make_task(cfg), rollouts=8)
     assert good["rollouts"] == 8 * cfg.batch and good["exact"] == good["rollouts"]
-    assert good["wrong_cells_max"] == 0
+    assert good["wrong_bits_max"] == 0
     assert good["example"].shape == (16, 16, 1)
     # one step from random bits is no checkerboard
     short = dataclasses.replace(cfg, steps=1)
     bad = final_check(short, circuit, params, make_task(short), rollouts=8)
-    assert bad["exact"] == 0 and bad["wrong_cells_mean"] > 10
+    assert bad["exact"] == 0 and bad["wrong_bits_mean"] > 10

@@ -121,7 +121,7 @@ def _train(args) -> int:
     if res.check is not None:
         c = res.check
         print(f"final check of the discrete rule: {c['exact']}/{c['rollouts']} grids exact,"
-              f" {c['wrong_cells_mean']:g} wrong cells on average; picture:"
+              f" {c['wrong_bits_mean']:g} wrong target bits on average; picture:"
               f" {res.run_dir / 'final.png'}")
     print(f"circuit: {res.run_dir / 'circuit.json'}")
     return 0

@@ -181,13 +181,15 @@ def final_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
     rollout (what the training log shows) can be right by luck or wrong by bad luck.
 
     Returns:
-        ``rollouts`` (grids checked: calls × cfg.batch), ``exact`` (grids with no wrong cell),
-        ``wrong_cells_mean``, ``wrong_cells_max``, and ``example``: the first rollout's final
+        ``rollouts`` (grids checked: calls × cfg.batch), ``exact`` (grids with no wrong bit),
+        ``wrong_bits_mean``, ``wrong_bits_max`` (wrong target bits per grid: cells × target
+        channels), and ``example``: the first rollout's final
         target channels (h, w, t) as a NumPy array.
     """
     t = task.target_channels
     fire = cfg.fire_rate if cfg.asynchronous else None
     n = 1 if (task.init is not None and fire is None) else rollouts
+
     # parameters and wiring go in as arguments: closed over, XLA would constant-fold them
     @jax.jit
     def check(params, idx, keys):
@@ -206,7 +208,7 @@ def final_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
     wrong, finals = check(params, wiring_arrays(wiring), keys)
     wrong = np.asarray(wrong).reshape(-1)
     return {"rollouts": int(wrong.size), "exact": int(np.sum(wrong == 0)),
-            "wrong_cells_mean": float(wrong.mean()), "wrong_cells_max": float(wrong.max()),
+            "wrong_bits_mean": float(wrong.mean()), "wrong_bits_max": float(wrong.max()),
             "example": np.asarray(finals[0])}
 
 
