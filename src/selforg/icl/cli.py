@@ -89,9 +89,8 @@ def _mesa(args) -> int:
     cfg = MesaConfig()
     if args.paper:
         cfg = replace(cfg, models=MODELS, batch=256, steps=20000)
-    # --lr sets the rate of every model, the deep ones included
     cfg = replace(cfg, models=args.models, steps=args.steps, batch=args.batch, lr=args.lr,
-                  deep_lr=args.lr, kind=args.kind, seed=args.seed)
+                  kind=args.kind, seed=args.seed)
     run = _open(args, "mesa", cfg)
     res = run_mesa(run, quiet=args.quiet, train=not args.eval_only)
     _report(run, res, ("mean_loss", "steps_done", "train_seconds"))

@@ -79,7 +79,7 @@ def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True, train:
                                                           zlib.crc32(name.encode()) % 2**31))
     model = make_model(name, cfg, k_model)
     warmup = min(cfg.warmup, cfg.steps // 2)
-    lr = getattr(cfg, "deep_lr", cfg.lr) if model.depth >= 3 else cfg.lr
+    lr = cfg.lr / 2 if model.depth >= 3 else cfg.lr  # see MesaConfig
     sched = optax.warmup_cosine_decay_schedule(0.0, lr, warmup, max(cfg.steps, warmup + 1),
                                                lr * 0.01)
     opt = clip_and(optax.adamw(sched, weight_decay=cfg.weight_decay), cfg.clip)
