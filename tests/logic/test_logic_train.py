@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from selforg.cli import main
+from selforg.core.errors import BadInput
 from selforg.logic.circuit import load
 from selforg.logic.config import LogicConfig, preset
 from selforg.logic.model import build_wiring, inverse_index, take_pair
@@ -80,20 +81,35 @@ def test_train_cli_rejects_bad_values(capsys):
     assert "no preset" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("name", "asynchronous", "inputs", "target"), [
-    ("life", False, 17, (512, 3, 3, 1)),
-    ("checkerboard", False, 8 + 8 * 2 * 16, (1, 16, 16, 1)),
-    ("checkerboard", True, 8 + 8 * 2 * 16, (1, 14, 14, 1)),
-    ("lizard", False, 128 + 128 * 1 * 4, (1, 20, 20, 1)),
-    ("colors", False, 64 + 64 * 2 * 4, (1, 16, 16, 3)),
+@pytest.mark.parametrize(("name", "asynchronous", "inputs", "wired", "target"), [
+    ("life", False, 17, 17, (512, 3, 3, 1)),
+    ("checkerboard", False, 8 + 8 * 2 * 16, 264, (1, 16, 16, 1)),
+    ("checkerboard", True, 8 + 8 * 2 * 16, 264, (1, 14, 14, 1)),
+    # the reference notebook declares 1 + K·C update inputs for these two
+    ("lizard", False, 128 + 128 * 1 * 4, 513, (1, 20, 20, 1)),
+    ("colors", False, 64 + 64 * 2 * 4, 257, (1, 16, 16, 3)),
 ])
-def test_presets_build(name, asynchronous, inputs, target):
+def test_presets_build(name, asynchronous, inputs, wired, target):
     cfg = preset(name, asynchronous=asynchronous)
     wiring = build_wiring(cfg)
     assert wiring.update_inputs == inputs and wiring.update[-1].width == cfg.channels
+    first = wiring.update[0]
+    read = np.union1d(first.a, first.b)
+    assert np.array_equal(read, np.arange(wired))  # unique wiring: every wired input, no other
     task = make_task(cfg)
     assert task.target.shape == target and 0 < task.target.sum() < task.target.size
     assert cfg.asynchronous == asynchronous and cfg.fire_rate == 0.6
+
+
+def test_update_inputs_checked(capsys):
+    with pytest.raises(BadInput, match="update inputs"):
+        preset("lizard", channels=8, update_widths=(32, 16, 8))  # 513 > the 40 inputs there are
+    with pytest.raises(BadInput, match="update inputs"):
+        preset("checkerboard", update_inputs=1)
+    cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), update_inputs=0)
+    assert np.union1d(build_wiring(cfg).update[0].a, build_wiring(cfg).update[0].b).size == 40
+    assert main(["logic", "train", "colors", "--update-inputs", "9999"]) == 2
+    assert "update inputs 9999" in capsys.readouterr().err
 
 
 def test_final_check_counts_exact_rollouts():

@@ -65,6 +65,9 @@ def add_parser(subparsers) -> None:
                    help="bits per cell (= the last update width)")
     t.add_argument("--update-widths", type=_widths, default=None, metavar="W[xN],...",
                    help="update layers, e.g. 256x10,128,64,32,16,8,8 (last = channels)")
+    t.add_argument("--update-inputs", type=int, default=None, metavar="N",
+                   help="wire the first update layer from the first N inputs (0 = all; lizard"
+                   " preset 513 and colors 257, as the reference notebook declares them)")
     add_common(t, seed=None)
     t.add_argument("--seed", type=int, default=None, help="random seed (default: the preset's)")
     t.set_defaults(func=_train)
@@ -112,7 +115,8 @@ def _train(args) -> int:
     cfg = preset(args.experiment, asynchronous=args.asynchronous, iters=args.iters, lr=args.lr,
                  batch=args.batch, wiring=args.wiring, seed=args.seed, height=args.grid,
                  width=args.grid, steps=args.rollout_steps, kernels=args.kernels,
-                 update_widths=args.update_widths, channels=args.channels)
+                 update_widths=args.update_widths, channels=args.channels,
+                 update_inputs=args.update_inputs)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     st = res.stats
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"

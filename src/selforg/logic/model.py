@@ -21,7 +21,7 @@ from jaxtyping import Array, Float
 
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
-from selforg.logic.config import LogicConfig
+from selforg.logic.config import LogicConfig, wired_update_inputs
 from selforg.logic.wiring import centre_neighbour_wiring, make_wiring
 
 Params = dict[str, list[Array]]
@@ -37,7 +37,9 @@ def build_wiring(cfg: LogicConfig, seed: int | None = None) -> Circuit:
     for n_in, n_out in zip(pw[1:-1], pw[2:], strict=True):
         a, b = make_wiring(cfg.wiring, n_in, n_out, rng)
         perception.append(Layer(a, b, np.full((k, n_out), gates.GATE_A, np.int32)))
-    n_in = cfg.channels + cfg.channels * pw[-1] * k
+    # The first update layer may read only the leading inputs (cfg.update_inputs); the circuit
+    # still computes every kernel output, and pruning drops the unread ones.
+    n_in = wired_update_inputs(cfg)
     update = []
     for n_out in cfg.update_widths:
         a, b = make_wiring(cfg.wiring, n_in, n_out, rng)
