@@ -2,8 +2,8 @@
 
 Rows (each with a baseline measured in the same run):
 - 1-layer LSA training on regression (batch 2048): jitted step vs the same step run eagerly;
-- sequence models (batch 64, T = 50): mesa-layer (custom O(1)-memory backward, and plain
-  autodiff) vs a 2-layer LSA;
+- sequence models (batch 64, T = 50): mesa-layer (rematerialised O(sqrt(T))-memory backward,
+  and plain autodiff) vs a 2-layer LSA;
 - time from the start of training until the 1-layer LSA matches GD-1 (smoothed loss within 1%
   of GD-1 on the same batches), compile included.
 """

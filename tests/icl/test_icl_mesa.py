@@ -4,6 +4,7 @@ autodiff; causal layers do not see the future."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,9 +30,12 @@ def test_mesa_scan_equals_direct_ridge_at_every_step(seed, lam):
     np.testing.assert_allclose(a[t], phi @ np.asarray(q[t], np.float64), rtol=1e-3, atol=1e-4)
 
 
-def test_custom_backward_equals_autodiff():
-    q, k, v = 0.7 * jax.random.normal(jax.random.PRNGKey(3), (3, 30, 6))
-    w = jax.random.normal(jax.random.PRNGKey(4), (30, 6))
+@pytest.mark.parametrize(("t", "scale"), [(30, 0.7), (23, 0.7), (50, 20.0)])
+def test_custom_backward_equals_autodiff(t, scale):
+    # 23 steps: a padded last chunk; scale 20: keys with k^T R k >> 1, where rebuilding R_{t-1}
+    # from R_t by the inverse Sherman-Morrison update loses every digit in float32
+    q, k, v = scale * jax.random.normal(jax.random.PRNGKey(3), (3, t, 6))
+    w = jax.random.normal(jax.random.PRNGKey(4), (t, 6))
 
     def loss(fn):
         return jax.jit(jax.grad(lambda *a: jnp.sum(w * jnp.tanh(fn(*a))), argnums=(0, 1, 2, 3)))
@@ -39,8 +43,11 @@ def test_custom_backward_equals_autodiff():
     lam = jnp.float32(0.8)
     g1 = loss(mesa_attend)(q, k, v, lam)
     g2 = loss(mesa_attend_autodiff)(q, k, v, lam)
-    for a, b in zip(g1, g2, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    tol = 1e-3 if scale < 1 else 5e-3  # the reversal was off by 50% on v's gradient at scale 20
+    for a, b in zip(g1[:3], g2[:3], strict=True):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * float(jnp.max(jnp.abs(b))))
+    if scale < 1:  # d/d lambda vanishes once sum k k^T >> I/lambda; float32 rounding rules it
+        np.testing.assert_allclose(g1[3], g2[3], rtol=1e-3)
     assert float(jnp.abs(g1[3])) > 0  # lambda gets a gradient
 
 

@@ -157,7 +157,8 @@ def add_parser(subparsers) -> None:
         description="Default 3000 steps (lsa1 reaches the paper's 0.894; mesa1 is near ridge"
         " LSQ by 1500). The 2-layer LSA needs a longer schedule: --models lsa2 --steps 15000"
         " gives 0.466 (paper 0.430; 10000 steps: 0.475, 1500: 0.544). Models of 3+ layers"
-        " train at half of --lr: --models lsa4 --steps 15000 gives 0.319 (paper 0.236).")
+        " train at half of --lr: --models lsa4 --steps 15000 gives 0.319 (paper 0.236); lsa6 needs"
+        " --lr 5e-4.")
     v.add_argument("--models", type=_models, default=None,
                    help=f"comma-separated subset of {','.join(MODELS)} (default lsa1,mesa1)")
     v.add_argument("--kind", choices=("full", "partial", "nonlinear"), default=None,
