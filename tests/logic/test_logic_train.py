@@ -112,6 +112,22 @@ def test_update_inputs_checked(capsys):
     assert "update inputs 9999" in capsys.readouterr().err
 
 
+def test_larger_grid_check_counts_cells():
+    from selforg.logic.model import init_params
+    from selforg.logic.train import larger_grid_check
+
+    cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), steps=2)
+    wiring, task = build_wiring(cfg), make_task(cfg)
+    on = int(task.target.sum())
+    for op, wrong in ((0, on), (15, 40 * 40 - on)):  # constant FALSE / TRUE rules
+        params = jax.tree.map(lambda p, op=op: jnp.zeros_like(p).at[..., op].set(10.0),
+                              init_params(wiring))
+        assert larger_grid_check(cfg, wiring, params, task) == {
+            "size": 40, "wrong_cells": wrong, "exact": False}
+    with pytest.raises(BadInput, match="larger grid"):
+        larger_grid_check(cfg, wiring, params, task, size=10)
+
+
 def test_final_check_counts_exact_rollouts():
     from selforg.logic.model import circuit_params
     from selforg.logic.train import final_check

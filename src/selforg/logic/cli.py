@@ -127,6 +127,10 @@ def _train(args) -> int:
         print(f"final check of the discrete rule: {c['exact']}/{c['rollouts']} grids exact,"
               f" {c['wrong_bits_mean']:g} wrong target bits on average; picture:"
               f" {res.run_dir / 'final.png'}")
+        if "larger_grid" in c:
+            g = c["larger_grid"]
+            print(f"grown on {g['size']}×{g['size']} from one seed cell: {g['wrong_cells']}"
+                  " cells differ from the target")
     print(f"circuit: {res.run_dir / 'circuit.json'}")
     return 0
 

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from selforg.core.errors import BadInput
 from selforg.core.runs import Run, load_config, open_run
 from selforg.core.train import LoopSettings, clip_and, train_loop
 from selforg.logic import gates
@@ -157,6 +158,8 @@ def train(
     else:
         check = final_check(cfg, wiring, state[0], task)
         converged = check["exact"] == check["rollouts"]
+        if cfg.experiment == "lizard":  # the paper: it still grows correctly on 40×40
+            check["larger_grid"] = larger_grid_check(cfg, wiring, state[0], task)
         _picture(run, task, check.pop("example"))
     seconds = time.monotonic() - t0
     results = {"steps": steps, "seconds": round(seconds, 2), "converged": converged,
@@ -212,6 +215,29 @@ def final_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
             "example": np.asarray(finals[0])}
 
 
+def larger_grid_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
+                      size: int = 40) -> dict[str, Any]:
+    """Lizard: the discrete rule grown from one seed cell on a `size`×`size` torus for the
+    training number of steps, against the target placed around the seed as in training.
+
+    Returns:
+        ``size``, ``wrong_cells`` (channel-0 cells that differ), ``exact``.
+    """
+    h, w = cfg.height, cfg.width
+    if size < max(h, w):
+        raise BadInput(f"the larger grid ({size}) must hold the {h}×{w} target")
+    x0 = np.zeros((1, size, size, cfg.channels), np.float32)
+    x0[0, size // 2, size // 2, :] = 1.0
+    tgt = np.zeros((size, size), np.float32)
+    oy, ox = size // 2 - h // 2, size // 2 - w // 2
+    tgt[oy:oy + h, ox:ox + w] = task.target[0, ..., 0]
+    run = jax.jit(lambda p, x, idx: rollout(wiring, coefficients(p, gates.hard_coeffs), x,
+                                            cfg.steps, idx=idx))
+    out = np.asarray(run(params, jnp.asarray(x0), wiring_arrays(wiring)))[0, ..., 0]
+    wrong = int(np.sum(np.abs(out - tgt)))
+    return {"size": size, "wrong_cells": wrong, "exact": wrong == 0}
+
+
 def bits_image(bits: np.ndarray) -> np.ndarray:
     """(h, w, t) 0/1 target channels as an RGB uint8 picture: one channel black on white,
     three channels through the colour task's palette."""
@@ -239,7 +265,6 @@ def circuit_from_run(run_dir: str | Path, which: str = "latest") -> Circuit:
     """
     import json
 
-    from selforg.core.errors import BadInput
     from selforg.core.runs import load_checkpoint_file
 
     try:
