@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selforg.icl.lsa import LSA, causal_mask
-from selforg.icl.mesa import MesaLayer, mesa_attend, mesa_attend_autodiff, ridge_direct
+from selforg.icl.mesa import (
+    MesaLayer,
+    mesa_attend,
+    mesa_attend_autodiff,
+    mesa_attend_without_latest_pair,
+    ridge_direct,
+)
 
 attend = jax.jit(mesa_attend)
 direct = jax.jit(ridge_direct)
@@ -28,6 +34,31 @@ def test_mesa_scan_equals_direct_ridge_at_every_step(seed, lam):
     vv = np.asarray(v[: t + 1], np.float64)
     phi = vv.T @ kk @ np.linalg.inv(kk.T @ kk + np.eye(5) / lam)
     np.testing.assert_allclose(a[t], phi @ np.asarray(q[t], np.float64), rtol=1e-3, atol=1e-4)
+
+
+def test_without_latest_pair_solves_on_earlier_pairs():
+    q, k, v = jax.random.normal(jax.random.PRNGKey(5), (3, 16, 5))
+    lam = jnp.float32(0.7)
+    lagged = mesa_attend_without_latest_pair(q, k, v, lam)
+    # o_t = Phi_{t-1} q_t: the direct solve on pairs <= t-1, queried with q_t
+    np.testing.assert_allclose(lagged[1:], direct(q[1:], k[:-1], v[:-1], lam),
+                               rtol=2e-4, atol=2e-5)
+    np.testing.assert_array_equal(lagged[0], 0.0)
+
+
+def test_stack_without_latest_pair_changes_only_mesa_layers():
+    from selforg.icl.lsa import Stack
+    from selforg.icl.sequence import without_latest_pair
+
+    e = jax.random.normal(jax.random.PRNGKey(6), (12, 9))
+    layer = MesaLayer(9, heads=2, key_size=4, init_std=0.3, key=jax.random.PRNGKey(7))
+    model = Stack([layer])
+    out = without_latest_pair(model)(e, causal_mask(12))
+    np.testing.assert_allclose(out, layer.without_latest_pair(e), rtol=1e-6)
+    assert not np.allclose(out, model(e, causal_mask(12)))
+    lsa = Stack([LSA(9, heads=2, key_size=4, key=jax.random.PRNGKey(8))])
+    np.testing.assert_array_equal(without_latest_pair(lsa)(e, causal_mask(12)),
+                                  lsa(e, causal_mask(12)))
 
 
 @pytest.mark.parametrize(("t", "scale"), [(30, 0.7), (23, 0.7), (50, 20.0)])

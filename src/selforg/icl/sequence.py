@@ -54,6 +54,20 @@ def seq_batch_losses(model: Stack, s) -> jax.Array:
     return seq_losses(pred, s)
 
 
+class _WithoutLatestPair(eqx.Module):
+    layer: MesaLayer
+
+    def __call__(self, e, mask):
+        return self.layer.without_latest_pair(e, mask)
+
+
+def without_latest_pair(model: Stack) -> Stack:
+    """`model` with every mesa-layer leaving each step's own key/value pair out of its solve."""
+    return eqx.tree_at(lambda m: m.layers, model,
+                       tuple(_WithoutLatestPair(l) if isinstance(l, MesaLayer) else l
+                             for l in model.layers))
+
+
 def _data(cfg, key, batch):
     return dynamics_data(key, batch, length=cfg.length, dim=cfg.dim, noise=cfg.noise,
                          kind=getattr(cfg, "kind", "full"))
@@ -190,6 +204,7 @@ def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, A
     records: dict[str, list] = {}
     probes: dict[str, Any] = {}
     lams: dict[str, list[float]] = {}
+    lagged: dict[str, float] = {}
     for name in cfg.models:
         model, seconds[name], records[name] = train_sequence_model(run, name, cfg, quiet=quiet,
                                                                    train=train)
@@ -197,6 +212,7 @@ def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, A
         probes[name] = linear_probes(model, s[:1024])
         if name.startswith("mesa"):
             lams[name] = [np.asarray(layer.lam).tolist() for layer in model.layers]
+            lagged[name] = float(np.mean(jax.jit(seq_batch_losses)(without_latest_pair(model), s)))
     order = [m for m in ("lsa1", "lsa2", "lsa4", "lsa6", "mesa1") if m in curves] + ["gd1", "lsq"]
     results = {
         "mean_loss": {k: float(np.mean(curves[k])) for k in order},
@@ -204,6 +220,7 @@ def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, A
         "start_loss": float(curves["lsq"][0]), "eta_gd1": base["eta_gd1"],
         "lsq_lambda": cfg.lsq_lam, "lsq_by_lambda": base["lsq_by_lambda"],
         "lsq_without_latest_pair": base["lsq_without_latest_pair"],
+        "mesa_without_latest_pair": lagged,
         "lsq_convention": "Phi_t = argmin sum_{t'<=t} ||s_t' - Phi s_{t'-1}||^2 + lambda ||Phi||^2",
         "train_seconds": seconds, "steps": cfg.steps, "batch": cfg.batch,
         "steps_done": {k: int(r[-1]["step"]) if r else 0 for k, r in records.items()},
