@@ -112,6 +112,18 @@ def test_update_inputs_checked(capsys):
     assert "update inputs 9999" in capsys.readouterr().err
 
 
+def test_zoo_colour_circuit_grows_the_g_exactly():
+    from selforg.logic.model import circuit_params
+    from selforg.logic.train import final_check
+    from selforg.logic.zoo import zoo_circuit
+
+    circuit, cfg = zoo_circuit("colors"), preset("colors")
+    check = final_check(cfg, circuit, circuit_params(circuit), make_task(cfg))
+    assert check["exact"] == check["rollouts"] == 1
+    short = dataclasses.replace(cfg, steps=cfg.steps - 3)
+    assert final_check(short, circuit, circuit_params(circuit), make_task(short))["exact"] == 0
+
+
 def test_larger_grid_check_counts_cells():
     from selforg.logic.model import init_params
     from selforg.logic.train import larger_grid_check
