@@ -85,8 +85,8 @@ def test_train_cli_rejects_bad_values(capsys):
     ("life", False, 17, 17, (512, 3, 3, 1)),
     ("checkerboard", False, 8 + 8 * 2 * 16, 264, (1, 16, 16, 1)),
     ("checkerboard", True, 8 + 8 * 2 * 16, 264, (1, 14, 14, 1)),
-    # colors: the first update layer reads only the first 257 inputs
-    ("lizard", False, 128 + 128 * 1 * 4, 640, (1, 20, 20, 1)),
+    # lizard, colors: the first update layer reads only the first 1 + K·C inputs
+    ("lizard", False, 128 + 128 * 1 * 4, 513, (1, 20, 20, 1)),
     ("colors", False, 64 + 64 * 2 * 4, 257, (1, 16, 16, 3)),
 ])
 def test_presets_build(name, asynchronous, inputs, wired, target):
@@ -128,7 +128,7 @@ def test_larger_grid_check_counts_cells():
     from selforg.logic.model import init_params
     from selforg.logic.train import larger_grid_check
 
-    cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), steps=2)
+    cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), update_inputs=0, steps=2)
     wiring, task = build_wiring(cfg), make_task(cfg)
     on = int(task.target.sum())
     for op, wrong in ((0, on), (15, 40 * 40 - on)):  # constant FALSE / TRUE rules

@@ -33,8 +33,10 @@ class LogicConfig:
         update_widths: gate layers of the update circuit, after its input; the last equals C.
         update_inputs: the first update layer is wired from the first N of its C + C·w·K inputs
             (own bits, then kernel outputs in (channel, bit, kernel) order); 0 = all, as in the
-            paper. The colour preset uses 257: with all 576 inputs our colour "G" kept 52–82
-            wrong bits after 3,000 steps (seeds 0 and 1), with the first 257 it converged.
+            paper. The lizard and colour presets use 1 + K·C (513, 257): wired from all inputs,
+            their discrete rules stayed far from their soft ones (colour: 52–82 wrong bits after
+            3,000 steps, seeds 0 and 1; lizard: 123 wrong cells at step 1,190), while with these
+            widths the colour G converged and the lizard came much closer.
         boundary: periodic | zero.
         asynchronous: each cell fires with probability `fire_rate` per step.
         fire_rate: the async firing probability.
@@ -87,7 +89,7 @@ PRESETS: dict[str, LogicConfig] = {
     "lizard": LogicConfig(
         experiment="lizard", height=20, width=20, channels=128, steps=12, batch=1, iters=3500,
         lr=0.06, kernels=4, perception_widths=(9, 8, 4, 2, 1),
-        update_widths=(512,) * 8 + (256, 128), boundary="periodic",
+        update_widths=(512,) * 8 + (256, 128), update_inputs=513, boundary="periodic",
         stop_at_zero=False, log_every=10, checkpoint_every=25, seed=23,
     ),
     "colors": LogicConfig(
