@@ -106,8 +106,9 @@ def test_update_inputs_checked(capsys):
         preset("colors", channels=8, update_widths=(32, 16, 8))  # 257 > the 72 inputs there are
     with pytest.raises(BadInput, match="update inputs"):
         preset("checkerboard", update_inputs=1)
-    cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), update_inputs=0)
-    assert np.union1d(build_wiring(cfg).update[0].a, build_wiring(cfg).update[0].b).size == 40
+    first = build_wiring(preset("lizard", channels=8, update_widths=(32, 16, 8),
+                                update_inputs=0)).update[0]
+    assert np.union1d(first.a, first.b).size == 40
     assert main(["logic", "train", "colors", "--update-inputs", "9999"]) == 2
     assert "update inputs 9999" in capsys.readouterr().err
 
@@ -118,10 +119,11 @@ def test_zoo_colour_circuit_grows_the_g_exactly():
     from selforg.logic.zoo import zoo_circuit
 
     circuit, cfg = zoo_circuit("colors"), preset("colors")
-    check = final_check(cfg, circuit, circuit_params(circuit), make_task(cfg))
+    params = circuit_params(circuit)
+    check = final_check(cfg, circuit, params, make_task(cfg))
     assert check["exact"] == check["rollouts"] == 1
     short = dataclasses.replace(cfg, steps=cfg.steps - 3)
-    assert final_check(short, circuit, circuit_params(circuit), make_task(short))["exact"] == 0
+    assert final_check(short, circuit, params, make_task(short))["exact"] == 0
 
 
 def test_larger_grid_check_counts_cells():
