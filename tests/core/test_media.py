@@ -47,6 +47,18 @@ def test_builtin_texture_and_resize():
     assert 0.0 <= img.min() and img.max() <= 1.0
 
 
+def test_a_folder_does_not_shadow_a_builtin_name(tmp_path, monkeypatch):
+    """A run folder called "lizard" in the working directory must not hide the built-in."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lizard").mkdir()
+    (tmp_path / "brick").mkdir()
+    assert media.load_image("lizard", size=8, mode="RGBA").shape == (8, 8, 4)
+    assert media.load_image("brick", size=8).shape == (8, 8, 3)
+    # a file of that name is what the user means
+    media.save_png(tmp_path / "coins", np.zeros((4, 4, 3), np.uint8))
+    assert media.load_image("coins").shape == (4, 4, 3)
+
+
 def test_emoji_target_and_fallback(monkeypatch):
     rgba = media.load_image("lizard", size=40, mode="RGBA")
     assert rgba.shape == (40, 40, 4)

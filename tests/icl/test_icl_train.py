@@ -77,3 +77,14 @@ def test_fewshot_refuses_a_run_that_is_not_a_mesa_run(tmp_path, capsys):
                  "--out", str(tmp_path / "f")]) == 2
     assert "icl gd" in capsys.readouterr().err
     assert main(["icl", "fewshot", "--from-run", str(tmp_path / "missing")]) == 2
+
+
+def test_every_verb_runs_with_float32_matmuls():
+    from selforg.cli import build_parser
+    from selforg.icl.cli import full_precision
+
+    seen = full_precision(lambda args: jax.config.jax_default_matmul_precision)(None)
+    assert seen == "highest" and jax.config.jax_default_matmul_precision != "highest"
+    for verb in ("gd", "gdpp", "mesa", "sine", "softmax", "fewshot"):
+        args = build_parser(["icl", verb]).parse_args(["icl", verb])
+        assert args.func.__wrapped__.__name__ == f"_{verb}"

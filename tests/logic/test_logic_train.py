@@ -72,6 +72,17 @@ def test_tiny_training_run_and_resume(tmp_path):
     # resuming a finished run continues from its checkpoint and changes nothing
     again = train(TINY, resume=tmp_path / "a", quiet=True)
     assert again.steps == 6 and again.circuit.to_dict() == circuit.to_dict()
+    # a longer total continues it: the same run as one started with 10 iterations
+    longer = train(TINY, resume=tmp_path / "a", quiet=True, iters=10)
+    direct = train(dataclasses.replace(TINY, iters=10), out=tmp_path / "b", quiet=True)
+    assert longer.steps == direct.steps == 10
+    assert longer.circuit.to_dict() == direct.circuit.to_dict()
+    logged = [[(r["step"], r["loss"]) for r in map(json.loads, (tmp_path / d / "metrics.jsonl")
+                                                      .read_text().splitlines())] for d in "ab"]
+    assert logged[0] == logged[1] and len(logged[0]) == 5
+    assert json.loads((tmp_path / "a" / "config.json").read_text())["config"]["iters"] == 10
+    with pytest.raises(BadInput, match="below the 10 steps"):
+        train(TINY, resume=tmp_path / "a", quiet=True, iters=8)
 
 
 def test_train_cli_rejects_bad_values(capsys):
@@ -158,3 +169,34 @@ def test_final_check_counts_exact_rollouts():
     short = dataclasses.replace(cfg, steps=1)
     bad = final_check(short, circuit, params, make_task(short), rollouts=8)
     assert bad["exact"] == 0 and bad["wrong_bits_mean"] > 10
+
+
+def test_fixed_batch_keeps_exact_parameters():
+    """Lizard and colour runs see one fixed rollout: once it is exact, the step keeps it."""
+    from selforg.logic import gates
+    from selforg.logic.model import coefficients, init_params, rollout
+    from selforg.logic.tasks import Task
+    from selforg.logic.train import initial_state, make_step
+
+    cfg = dataclasses.replace(TINY, experiment="lizard", boundary="periodic", batch=1)
+    wiring = build_wiring(cfg)
+    init = np.zeros((1, 4, 4, 2), np.float32)
+    init[0, 2, 2] = 1.0
+    # the target is what the initial (pass-through) rule grows: hard loss 0 at once, soft not
+    grown = rollout(wiring, coefficients(init_params(wiring), gates.hard_coeffs), init, cfg.steps)
+    exact = Task(cfg, init, np.asarray(grown[..., :1]))
+    assert exact.fixed_batch
+    state = initial_state(cfg, wiring)
+    step = make_step(cfg, wiring, exact)
+    for i in range(3):
+        state, metrics = step(state, i)
+        assert float(metrics["hard_loss"]) == 0 and float(metrics["loss"]) > 0
+    same = jax.tree.map(np.array_equal, state[0], init_params(wiring))
+    assert all(jax.tree.leaves(same))
+    # a wrong target: the same step moves the parameters
+    wrong = Task(cfg, init, 1.0 - exact.target)
+    state, metrics = make_step(cfg, wiring, wrong)(initial_state(cfg, wiring), 0)
+    assert float(metrics["hard_loss"]) > 0
+    same = jax.tree.map(np.array_equal, state[0], init_params(wiring))
+    assert not all(jax.tree.leaves(same))
+    assert not make_task(TINY).fixed_batch and not make_task(preset("life")).fixed_batch

@@ -253,11 +253,13 @@ def load_image(
     if mode not in ("RGB", "RGBA", "L"):
         raise BadInput(f"unknown image mode {mode!r}; allowed: RGB, RGBA, L")
     name = str(source)
-    if name in SKIMAGE_BUILTINS and not Path(name).exists():
+    # a file of that name wins over a built-in; a folder of that name (e.g. a run folder
+    # called "lizard" in the working directory) does not
+    if name in SKIMAGE_BUILTINS and not Path(name).is_file():
         import skimage.data
 
         img = _as_float(getattr(skimage.data, name)())
-    elif name in EMOJI and not Path(name).exists():
+    elif name in EMOJI and not Path(name).is_file():
         img = load_emoji(name)
     else:
         img = _read_file(Path(name))

@@ -16,6 +16,7 @@ config hash; loading needs a template pytree of the same structure.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import io
@@ -240,6 +241,28 @@ class Run:
         if best:
             atomic_write_bytes(self.checkpoint_dir / "best.npz", data)
         return latest
+
+    def change_config(self, template: Any, **changes: Any) -> None:
+        """Change fields of a resumed run's config in place, carrying its checkpoints over.
+
+        For fields that do not change what the saved steps computed (a longer run under a
+        constant learning rate): the checkpoints are re-stamped with the new config's hash and
+        ``config.json`` is rewritten. `template` is the state pytree of `load_checkpoint`.
+        """
+        new = dataclasses.replace(self.config, **changes)
+        if new == self.config:
+            return
+        restamped = []
+        for which in ("latest", "best"):
+            if self.has_checkpoint(which):
+                state, step, extra = self.load_checkpoint(template, which)
+                restamped.append((which, state, step, extra))
+        self.config = new
+        for which, state, step, extra in restamped:
+            data = checkpoint_bytes(state, self._meta(step, extra))
+            atomic_write_bytes(self.checkpoint_dir / f"{which}.npz", data)
+        self.write_json("config.json", {"system": self.system, "verb": self.verb,
+                                        "config": to_dict(new)})
 
     def has_checkpoint(self, which: str = "latest") -> bool:
         return (self.checkpoint_dir / f"{which}.npz").exists()

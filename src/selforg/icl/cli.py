@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 
 from selforg.core.cli import (
@@ -16,6 +17,24 @@ from selforg.core.cli import (
 from selforg.core.config import replace
 
 MODELS = ("lsa1", "lsa2", "lsa4", "lsa6", "mesa1")
+
+
+def full_precision(verb):
+    """Run a verb with float32 matmuls on every backend.
+
+    GPUs default to TF32 (10-bit mantissa) matmuls. The constructions here are exact
+    identities (one layer = one GD step, the mesa-layer = a ridge solve), products of several
+    layers amplify the rounding, and Sherman–Morrison cancels it badly; a CPU is unaffected.
+    """
+
+    @functools.wraps(verb)
+    def run(args):
+        import jax
+
+        with jax.default_matmul_precision("highest"):
+            return verb(args)
+
+    return run
 
 
 def _common_train(p: argparse.ArgumentParser) -> None:
@@ -142,7 +161,7 @@ def add_parser(subparsers) -> None:
 
     v = verbs.add_parser("gd", help="1-layer linear self-attention vs one step of GD")
     _common_train(v)
-    v.set_defaults(func=_gd)
+    v.set_defaults(func=full_precision(_gd))
 
     v = verbs.add_parser("gdpp", help="weight-tied 2-layer LSA vs GD-2 vs GD++")
     v.add_argument("--layers", type=positive_int, default=None,
@@ -150,7 +169,7 @@ def add_parser(subparsers) -> None:
     v.add_argument("--tied", action=argparse.BooleanOptionalAction, default=None,
                    help="share one layer's weights across the K layers")
     _common_train(v)
-    v.set_defaults(func=_gdpp)
+    v.set_defaults(func=full_precision(_gdpp))
 
     v = verbs.add_parser(
         "mesa", help="constructed-token sequence models vs GD-1 and ridge LSQ",
@@ -166,19 +185,19 @@ def add_parser(subparsers) -> None:
     v.add_argument("--paper", action="store_true",
                    help="paper-size run: all models, batch 256, 20000 steps (hours on a CPU)")
     _common_train(v)
-    v.set_defaults(func=_mesa)
+    v.set_defaults(func=full_precision(_mesa))
 
     v = verbs.add_parser("sine", help="sine regression: MLP features + LSA vs GD on features")
     _common_train(v)
-    v.set_defaults(func=_sine)
+    v.set_defaults(func=full_precision(_sine))
 
     v = verbs.add_parser("softmax", help="softmax attention with 1 vs 2 heads vs GD-1")
     _common_train(v)
-    v.set_defaults(func=_softmax)
+    v.set_defaults(func=full_precision(_softmax))
 
     v = verbs.add_parser("fewshot", help="a dynamics-trained model prompted with (x, y) pairs")
     v.add_argument("--model", default="mesa1", help="lsa1, lsa2 or mesa1 (default mesa1)")
     v.add_argument("--from-run", type=existing_path, default=None, metavar="DIR",
                    help="prompt the model trained by this 'selforg icl mesa' run (no training)")
     _common_train(v)
-    v.set_defaults(func=_fewshot)
+    v.set_defaults(func=full_precision(_fewshot))

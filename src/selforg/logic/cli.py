@@ -53,7 +53,8 @@ def add_parser(subparsers) -> None:
     t.add_argument("experiment", choices=["life", "checkerboard", "lizard", "colors"])
     t.add_argument("--async", dest="asynchronous", action="store_true",
                    help="asynchronous updates (fire rate 0.6; checkerboard preset)")
-    t.add_argument("--iters", type=positive_int, default=None, help="maximum iterations")
+    t.add_argument("--iters", type=positive_int, default=None,
+                   help="maximum iterations; with --resume, the new total (continues a run)")
     t.add_argument("--lr", type=positive_float, default=None, help="learning rate")
     t.add_argument("--batch", type=positive_int, default=None, help="rollouts per iteration")
     t.add_argument("--wiring", choices=["unique", "random"], default=None)
@@ -117,7 +118,7 @@ def _train(args) -> int:
                  width=args.grid, steps=args.rollout_steps, kernels=args.kernels,
                  update_widths=args.update_widths, channels=args.channels,
                  update_inputs=args.update_inputs)
-    res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
+    res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet, iters=args.iters)
     st = res.stats
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"
           f" in {res.seconds:.1f} s; active gates {st['active']}, after pruning"

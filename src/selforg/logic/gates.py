@@ -52,8 +52,14 @@ GATE_A = 3
 
 
 def soft_coeffs(logits: Float[Array, "... 16"]) -> Float[Array, "... 4"]:
-    """Expected coefficients under softmax(logits): (..., 16) -> (..., 4)."""
-    return jax.nn.softmax(logits, axis=-1) @ jnp.asarray(COEFFS)
+    """Expected coefficients under softmax(logits): (..., 16) -> (..., 4).
+
+    Full float32 precision on every backend: GPUs default to TF32 matmuls (10-bit mantissa),
+    which puts soft states up to 1e-3 outside [0, 1]; AND-like gates square the excess, and
+    over a 12-step rollout of 10-layer circuits it grows to inf (lizard runs diverged so).
+    """
+    return jnp.matmul(jax.nn.softmax(logits, axis=-1), jnp.asarray(COEFFS),
+                      precision=jax.lax.Precision.HIGHEST)
 
 
 def hard_coeffs(logits: Float[Array, "... 16"]) -> Float[Array, "... 4"]:

@@ -94,6 +94,11 @@ class Task:
     def target_channels(self) -> int:
         return self.target.shape[-1]
 
+    @property
+    def fixed_batch(self) -> bool:
+        """Every training batch is the same rollout (fixed initial state, synchronous steps)."""
+        return self.init is not None and self.cfg.experiment != "life" and not self.cfg.asynchronous
+
     def sample(self, key: Array) -> tuple[Array, Array]:
         """A batch (b, h, w, c) of initial states and its targets (b, h, w, t)."""
         cfg = self.cfg

@@ -8,6 +8,7 @@ state's squared error on the target channels is the loss; element-wise clip at 1
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,9 @@ def optimiser(cfg: LogicConfig) -> optax.GradientTransformation:
 def make_step(cfg: LogicConfig, wiring: Circuit, task: Task):
     """The jitted ``step(state, step) -> (state, metrics)`` with state (params, opt, key).
 
+    On a fixed batch (`Task.fixed_batch`: lizard, colours) parameters whose hard loss is 0 are
+    kept as they are, so a run that once grows its target exactly ends exact.
+
     Metrics: ``loss`` (soft), ``hard_loss`` (discrete rule on the same batch), and for Life
     ``hard_errors_all`` (wrong cells over all 512 boards after the update; evaluated only when
     the batch's hard loss is 0, else −1).
@@ -74,7 +78,14 @@ def make_step(cfg: LogicConfig, wiring: Circuit, task: Task):
         grad_fn = jax.value_and_grad(losses, has_aux=True)
         (loss, hard), grads = grad_fn(params, x0, tgt, k_fire, idx)
         updates, opt_state = opt.update(grads, opt_state, params)
-        params = optax.apply_updates(params, updates)
+        new_params = optax.apply_updates(params, updates)
+        if task.fixed_batch:
+            # The batch is the whole task, so hard loss 0 means these parameters are exact:
+            # keep them (the soft step could undo it) and every later step stays exact.
+            params = jax.tree.map(lambda old, new: jnp.where(hard == 0, old, new), params,
+                                  new_params)
+        else:
+            params = new_params
         metrics = {"loss": loss, "hard_loss": hard}
         if cfg.experiment == "life":
             # All 512 boards only when the batch is already right: most steps skip this pass.
@@ -125,8 +136,12 @@ def train(
     resume: str | Path | None = None,
     quiet: bool = False,
     root: str | Path = "runs",
+    iters: int | None = None,
 ) -> TrainResult:
     """Train `cfg` in a run folder and write ``circuit.json`` + ``results.json`` there.
+
+    `iters`, with `resume`, sets a new total length: a finished run can be continued. The
+    learning rate is constant, so the longer run equals one started with that length.
 
     Example:
         >>> from selforg.logic.config import preset
@@ -136,8 +151,10 @@ def train(
     t0 = time.monotonic()
     validate(cfg)
     run: Run = open_run("logic", cfg.experiment, cfg, out=out, resume=resume, root=root)
+    wiring = build_wiring(run.config)
+    if iters is not None and run.resumed and iters != run.config.iters:
+        _change_length(run, wiring, iters)
     cfg = run.config
-    wiring = build_wiring(cfg)
     task = make_task(cfg)
     step = make_step(cfg, wiring, task)
     key_metric = "hard_errors_all" if cfg.experiment == "life" else "hard_loss"
@@ -173,6 +190,16 @@ def train(
     run.write_json("results.json", results)
     _plot(run)
     return TrainResult(run.path, circuit, steps, seconds, metrics, st, converged, check)
+
+
+def _change_length(run: Run, wiring: Circuit, iters: int) -> None:
+    template = initial_state(run.config, wiring)
+    done = run.load_checkpoint(template)[1] if run.has_checkpoint() else 0
+    if iters < done:
+        raise BadInput(f"--iters {iters} is below the {done} steps {run.path} has already done")
+    print(f"note: {run.path} now runs to {iters} iterations (was {run.config.iters})",
+          file=sys.stderr)
+    run.change_config(template, iters=iters)
 
 
 def final_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
