@@ -261,8 +261,12 @@ class Run:
         for which, state, step, extra in restamped:
             data = checkpoint_bytes(state, self._meta(step, extra))
             atomic_write_bytes(self.checkpoint_dir / f"{which}.npz", data)
+        self.write_config()
+
+    def write_config(self) -> None:
+        """Write ``config.json``: system, verb and every field of the config."""
         self.write_json("config.json", {"system": self.system, "verb": self.verb,
-                                        "config": to_dict(new)})
+                                        "config": to_dict(self.config)})
 
     def has_checkpoint(self, which: str = "latest") -> bool:
         return (self.checkpoint_dir / f"{which}.npz").exists()
@@ -378,5 +382,5 @@ def open_run(
             path = base / f"{stamp}-{_slug(name or verb)}-{n}"
     path.mkdir(parents=True, exist_ok=True)
     run = Run(path=path, system=system, verb=verb, config=config)
-    run.write_json("config.json", {"system": system, "verb": verb, "config": to_dict(config)})
+    run.write_config()
     return run
