@@ -83,3 +83,20 @@ def test_image_grid_places_tiles():
     grid = media.image_grid([a, b], cols=2, pad=1, background=0.5)
     assert grid.shape == (6, 11, 3)
     assert grid[1, 1, 0] == 0.0 and grid[1, 6, 0] == 1.0 and grid[0, 0, 0] == 0.5
+
+
+def test_emoji_em_square_keeps_the_artwork_margins():
+    if media.emoji_font_path() is None:
+        pytest.skip("needs the emoji font (make installs fonts-noto-color-emoji)")
+    square = media.load_emoji("lizard", tight=False)
+    tight = media.load_emoji("lizard")
+    assert square.shape == (128, 128, 4)
+    ys, xs = np.nonzero(square[..., 3] > 0)
+    # the glyph sits inside its em square with a free margin on every side
+    assert ys.min() > 0 and xs.min() > 0 and ys.max() < 127 and xs.max() < 127
+    # and it is the same artwork the tight framing shows, pixel for pixel
+    glyph = square[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    h, w = glyph.shape[:2]
+    side = tight.shape[0]
+    top, left = (side - h) // 2, (side - w) // 2
+    np.testing.assert_array_equal(tight[top:top + h, left:left + w], glyph)

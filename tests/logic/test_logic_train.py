@@ -10,10 +10,11 @@ import pytest
 
 from selforg.cli import main
 from selforg.core.errors import BadInput
+from selforg.core.media import emoji_font_path
 from selforg.logic.circuit import load
 from selforg.logic.config import LogicConfig, preset
 from selforg.logic.model import build_wiring, inverse_index, take_pair
-from selforg.logic.tasks import checkerboard, colour_g, life_boards, make_task
+from selforg.logic.tasks import checkerboard, colour_g, life_boards, lizard_target, make_task
 from selforg.logic.train import circuit_from_run, train
 
 TINY = LogicConfig(
@@ -52,6 +53,19 @@ def test_targets():
     assert checkerboard(4, 4).tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]]
     g = colour_g()
     assert g.shape == (16, 16, 3) and 20 < (g.sum(-1) > 0).sum() < 200
+
+
+def test_lizard_target_is_framed_like_the_papers():
+    """The notebook's target keeps the emoji's margins: a free border on the 20×20 torus, so the
+    lizard never wraps around, and the body well inside the 12 steps a seed cell can reach."""
+    if emoji_font_path() is None:
+        pytest.skip("needs the emoji font (make installs fonts-noto-color-emoji)")
+    t = lizard_target(20, 20)
+    assert t.shape == (20, 20) and set(np.unique(t)) == {0.0, 1.0}
+    assert t[0].sum() == t[-1].sum() == t[:, 0].sum() == t[:, -1].sum() == 0
+    assert 100 <= t.sum() <= 125  # the notebook's own picture gives 120
+    ys, xs = np.nonzero(t)
+    assert np.abs(ys - 10).max() <= 12 and np.abs(xs - 10).max() <= 12
 
 
 def test_tiny_training_run_and_resume(tmp_path):

@@ -152,7 +152,7 @@ def random_crop(img: np.ndarray, size: int, rng: np.random.Generator) -> np.ndar
     return img[y : y + size, x : x + size]
 
 
-def _emoji_rendered(char: str, font_path: Path) -> np.ndarray:
+def _emoji_rendered(char: str, font_path: Path, *, tight: bool = True) -> np.ndarray:
     # Noto Color Emoji is a bitmap font that only exists at size 109.
     font = ImageFont.truetype(str(font_path), 109)
     canvas = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
@@ -160,6 +160,14 @@ def _emoji_rendered(char: str, font_path: Path) -> np.ndarray:
     box = canvas.getbbox()
     if box is None:
         raise BadInput(f"the emoji font has no glyph for {char!r}")
+    if not tight:
+        # The glyph's em square: Noto's 136×128 bitmap is 128×128 artwork with 4-pixel side
+        # bearings, the same square the emoji's published PNGs show.
+        left, top, right, bottom = font.getbbox(char)
+        side = min(right - left, bottom - top)
+        x0 = 8 + left + (right - left - side) // 2
+        y0 = 8 + top + (bottom - top - side) // 2
+        return _as_float(np.asarray(canvas.crop((x0, y0, x0 + side, y0 + side))))
     rgba = _as_float(np.asarray(canvas.crop(box)))
     h, w = rgba.shape[:2]
     side = max(h, w)
@@ -200,15 +208,16 @@ def _drawn_target(name: str, side: int = 128) -> np.ndarray:
     return _as_float(np.asarray(im))
 
 
-def load_emoji(name: str) -> np.ndarray:
-    """A named emoji as float RGBA (square, tightly framed). Drawn fallback without the font."""
+def load_emoji(name: str, *, tight: bool = True) -> np.ndarray:
+    """A named emoji as float RGBA (square). ``tight`` frames the glyph's own pixels; otherwise
+    the whole em square with the artwork's margins (128×128). Drawn fallback without the font."""
     if name not in EMOJI:
         raise BadInput(f"unknown emoji {name!r}; known: {', '.join(sorted(EMOJI))}")
     font = emoji_font_path()
     if font is None:
         return _drawn_target(name)
     try:
-        return _emoji_rendered(EMOJI[name], font)
+        return _emoji_rendered(EMOJI[name], font, tight=tight)
     except OSError:
         return _drawn_target(name)
 
