@@ -110,8 +110,8 @@ def test_train_cli_rejects_bad_values(capsys):
     ("life", False, 17, 17, (512, 3, 3, 1)),
     ("checkerboard", False, 8 + 8 * 2 * 16, 264, (1, 16, 16, 1)),
     ("checkerboard", True, 8 + 8 * 2 * 16, 264, (1, 14, 14, 1)),
-    # lizard, colors: the first update layer reads only the first 1 + K·C inputs
-    ("lizard", False, 128 + 128 * 1 * 4, 513, (1, 20, 20, 1)),
+    ("lizard", False, 128 + 128 * 1 * 4, 640, (1, 20, 20, 1)),
+    # colors: the first update layer reads only the first 1 + K·C inputs
     ("colors", False, 64 + 64 * 2 * 4, 257, (1, 16, 16, 3)),
 ])
 def test_presets_build(name, asynchronous, inputs, wired, target):

@@ -68,7 +68,7 @@ def add_parser(subparsers) -> None:
                    help="update layers, e.g. 256x10,128,64,32,16,8,8 (last = channels)")
     t.add_argument("--update-inputs", type=int, default=None, metavar="N",
                    help="wire the first update layer from the first N of its inputs (0 = all, as"
-                   " in the paper; the lizard and colors presets use 513 and 257)")
+                   " in the paper; the colors preset uses 257)")
     add_common(t, seed=None)
     t.add_argument("--seed", type=int, default=None, help="random seed (default: the preset's)")
     t.set_defaults(func=_train)
