@@ -2,7 +2,7 @@
 
 - life: all 2⁹ = 512 periodic 3×3 boards and their one-step Life successors;
 - checkerboard: random bits in, ((x//2)+(y//2)) % 2 on channel 0 out;
-- lizard: one seed cell (all bits 1) grows the 🦎 outline on channel 0;
+- lizard: one seed cell (all bits 1) grows the 🦎 silhouette on channel 0;
 - colors: an all-zero grid grows a 3-bit-colour "G" on channels 0..2.
 """
 
