@@ -36,8 +36,8 @@ class LogicConfig:
             paper. The colour preset uses 1 + K·C = 257: wired from all 576 inputs its discrete
             rule stayed far from its soft one (52–82 wrong bits after 3,000 steps, seeds 0 and 1,
             on a GPU whose TF32 matmuls then still reached the soft gates), with 257 it converged.
-            The lizard uses all 640, as the paper: with the paper's target framing it learns far
-            faster so (hard loss 33 at step 380, against 96 wired from 513).
+            The lizard uses all 640, as the paper does: with the paper's target framing that
+            learns much faster (hard loss 33 at step 380, against 96 wired from 513).
         boundary: periodic | zero.
         asynchronous: each cell fires with probability `fire_rate` per step.
         fire_rate: the async firing probability.
