@@ -57,15 +57,13 @@ def test_targets():
 
 def test_lizard_target_is_framed_like_the_papers():
     """The notebook's target keeps the emoji's margins: a free border on the 20×20 torus, so the
-    lizard never wraps around, and the body well inside the 12 steps a seed cell can reach."""
+    lizard never wraps around (a target cropped tight to the glyph put its head on row 0)."""
     if emoji_font_path() is None:
         pytest.skip("needs the emoji font (make installs fonts-noto-color-emoji)")
     t = lizard_target(20, 20)
     assert t.shape == (20, 20) and set(np.unique(t)) == {0.0, 1.0}
     assert t[0].sum() == t[-1].sum() == t[:, 0].sum() == t[:, -1].sum() == 0
     assert 100 <= t.sum() <= 125  # the notebook's own picture gives 120
-    ys, xs = np.nonzero(t)
-    assert np.abs(ys - 10).max() <= 12 and np.abs(xs - 10).max() <= 12
 
 
 def test_tiny_training_run_and_resume(tmp_path):
