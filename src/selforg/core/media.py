@@ -156,7 +156,8 @@ def _emoji_rendered(char: str, font_path: Path, *, tight: bool = True) -> np.nda
     # Noto Color Emoji is a bitmap font that only exists at size 109.
     font = ImageFont.truetype(str(font_path), 109)
     canvas = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
-    ImageDraw.Draw(canvas).text((8, 8), char, font=font, embedded_color=True)
+    origin = 8
+    ImageDraw.Draw(canvas).text((origin, origin), char, font=font, embedded_color=True)
     box = canvas.getbbox()
     if box is None:
         raise BadInput(f"the emoji font has no glyph for {char!r}")
@@ -165,8 +166,8 @@ def _emoji_rendered(char: str, font_path: Path, *, tight: bool = True) -> np.nda
         # bearings, the same square the emoji's published PNGs show.
         left, top, right, bottom = font.getbbox(char)
         side = min(right - left, bottom - top)
-        x0 = 8 + left + (right - left - side) // 2
-        y0 = 8 + top + (bottom - top - side) // 2
+        x0 = origin + left + (right - left - side) // 2
+        y0 = origin + top + (bottom - top - side) // 2
         return _as_float(np.asarray(canvas.crop((x0, y0, x0 + side, y0 + side))))
     rgba = _as_float(np.asarray(canvas.crop(box)))
     h, w = rgba.shape[:2]
