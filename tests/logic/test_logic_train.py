@@ -11,9 +11,17 @@ import pytest
 from selforg.cli import main
 from selforg.core.errors import BadInput
 from selforg.core.media import emoji_font_path
+from selforg.logic import gates, model
 from selforg.logic.circuit import load
 from selforg.logic.config import LogicConfig, preset
-from selforg.logic.model import build_wiring, inverse_index, take_pair
+from selforg.logic.model import (
+    build_wiring,
+    coefficients,
+    init_params,
+    inverse_index,
+    rollout,
+    take_pair,
+)
 from selforg.logic.tasks import checkerboard, colour_g, life_boards, lizard_target, make_task
 from selforg.logic.train import circuit_from_run, train
 
@@ -42,6 +50,31 @@ def test_take_pair_gradient_equals_autodiff():
 
     np.testing.assert_allclose(jax.grad(ours)(x), jax.grad(plain)(x), rtol=1e-6, atol=1e-6)
 
+
+
+def test_kernel_by_kernel_perception_equals_the_broadcast_one(monkeypatch):
+    """Both layouts of `cell_update` (chosen by grid size, for speed) compute the same thing."""
+    cfg = dataclasses.replace(TINY, kernels=3, perception_widths=(9, 8, 4, 2))
+    wiring = build_wiring(cfg)
+    rng = np.random.default_rng(2)
+    params = jax.tree.map(
+        lambda p: p + jnp.asarray(rng.normal(size=p.shape).astype(np.float32)),
+        init_params(wiring),
+    )
+    x0 = jnp.asarray(rng.uniform(size=(2, 4, 4, 2)).astype(np.float32))
+
+    def loss(params):
+        out = rollout(wiring, coefficients(params, gates.soft_coeffs), x0, 3)
+        return jnp.sum(out**2), out
+
+    results = []
+    for threshold in (1 << 40, 0):  # broadcast over kernels, then one kernel at a time
+        monkeypatch.setattr(model, "LOOP_KERNELS_MIN_SIZE", threshold)
+        results.append(jax.grad(loss, has_aux=True)(params))
+    (g0, out0), (g1, out1) = results
+    np.testing.assert_array_equal(np.asarray(out0), np.asarray(out1))
+    for a, b in zip(jax.tree.leaves(g0), jax.tree.leaves(g1), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
 
 def test_targets():
     boards, nxt = life_boards()
