@@ -3,7 +3,8 @@
 Run from the repo root: ``python -m benchmarks.logic [--quick]``. Prints cell-updates/s of the
 learned Life circuit (zoo) and of the hand-built reference circuit in the packed engine with 1 and
 2 threads, next to SciPy convolution Life on the same grid and steps (the baseline, measured in
-this run), and training iterations/s of the Life experiment.
+this run), training iterations/s of the Life experiment, and the lizard's training step with
+perception run kernel by kernel against all kernels broadcast together (the baseline layout).
 """
 
 from __future__ import annotations
@@ -64,6 +65,43 @@ def _training_rate(iters: int) -> tuple[float, float]:
     return iters / (time.perf_counter() - t0), compile_s
 
 
+def _lizard_step_seconds(rounds: int, steps: int) -> dict[str, float]:
+    """Best-of-`rounds` seconds per lizard training step for both perception layouts."""
+    import jax
+
+    from selforg.logic import model
+    from selforg.logic.config import preset
+    from selforg.logic.tasks import make_task
+    from selforg.logic.train import initial_state, make_step
+
+    cfg = preset("lizard")
+    wiring = model.build_wiring(cfg)
+    task = make_task(cfg)
+    layouts = {"kernel by kernel": 0, "broadcast (baseline)": 1 << 62}
+    default = model.LOOP_KERNELS_MIN_SIZE
+    runs = {}
+    try:
+        for name, threshold in layouts.items():
+            model.LOOP_KERNELS_MIN_SIZE = threshold  # read when the step is traced, just below
+            step = make_step(cfg, wiring, task)
+            state, m = step(initial_state(cfg, wiring), np.int32(0))
+            jax.block_until_ready(m)
+            runs[name] = [step, state]
+    finally:
+        model.LOOP_KERNELS_MIN_SIZE = default
+    best = dict.fromkeys(layouts, float("inf"))
+    for _ in range(rounds):  # interleaved, so both layouts see the same machine load
+        for name, run in runs.items():
+            step, state = run
+            t0 = time.perf_counter()
+            for i in range(steps):
+                state, m = step(state, np.int32(i + 1))
+            jax.block_until_ready(m)
+            best[name] = min(best[name], (time.perf_counter() - t0) / steps)
+            run[1] = state
+    return best
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps")
@@ -91,6 +129,11 @@ def main(argv: list[str] | None = None) -> None:
           f" hand-built: {len(netlist(life_circuit()).ops)})")
     rate, compile_s = _training_rate(30 if args.quick else 200)
     print(f"training (Life, batch 20): {rate:.1f} it/s after {compile_s:.1f} s compile/cache load")
+    lizard = _lizard_step_seconds(2 if args.quick else 4, 3 if args.quick else 5)
+    base_s = lizard["broadcast (baseline)"]
+    for name, sec in lizard.items():
+        print(f"training step (lizard, perception {name}): {sec * 1000:.0f} ms,"
+              f" {base_s / sec:.2f}× the baseline's speed")
 
 
 if __name__ == "__main__":
