@@ -58,6 +58,8 @@ def add_parser(subparsers) -> None:
     t.add_argument("--lr", type=positive_float, default=None, help="learning rate")
     t.add_argument("--batch", type=positive_int, default=None, help="rollouts per iteration")
     t.add_argument("--wiring", choices=["unique", "random"], default=None)
+    t.add_argument("--wiring-draw", choices=["numpy", "reference"], default=None,
+                   help="reference: permutations drawn as the paper's notebook draws them")
     t.add_argument("--grid", type=positive_int, default=None, help="training grid side")
     t.add_argument("--rollout-steps", type=positive_int, default=None,
                    help="automaton steps per rollout")
@@ -114,9 +116,9 @@ def _train(args) -> int:
     from selforg.logic.train import train
 
     cfg = preset(args.experiment, asynchronous=args.asynchronous, iters=args.iters, lr=args.lr,
-                 batch=args.batch, wiring=args.wiring, seed=args.seed, height=args.grid,
-                 width=args.grid, steps=args.rollout_steps, kernels=args.kernels,
-                 update_widths=args.update_widths, channels=args.channels,
+                 batch=args.batch, wiring=args.wiring, wiring_draw=args.wiring_draw,
+                 seed=args.seed, height=args.grid, width=args.grid, steps=args.rollout_steps,
+                 kernels=args.kernels, update_widths=args.update_widths, channels=args.channels,
                  update_inputs=args.update_inputs)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet, iters=args.iters)
     st = res.stats

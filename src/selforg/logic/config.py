@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from selforg.core.config import replace
 from selforg.core.errors import BadInput
+from selforg.logic.wiring import WIRING_DRAWS
 
 EXPERIMENTS = ("life", "checkerboard", "lizard", "colors")
 BOUNDARIES = ("periodic", "zero")
@@ -42,6 +43,9 @@ class LogicConfig:
         asynchronous: each cell fires with probability `fire_rate` per step.
         fire_rate: the async firing probability.
         wiring: unique | random (layers after the first perception layer).
+        wiring_draw: numpy | reference: where the wiring's permutations come from. `reference`
+            draws them with jax.random in the key order of the paper's reference notebook, so a
+            seed gives that notebook's wiring for the same seed.
         clip: element-wise gradient clip before AdamW.
         weight_decay: AdamW weight decay.
         seed: wiring, sampling and (async) masks all derive from it.
@@ -66,6 +70,7 @@ class LogicConfig:
     asynchronous: bool = False
     fire_rate: float = 0.6
     wiring: str = "unique"
+    wiring_draw: str = "numpy"
     clip: float = 100.0
     weight_decay: float = 1e-2
     seed: int = 6
@@ -131,6 +136,8 @@ def validate(cfg: LogicConfig) -> None:
     """Raise BadInput for settings no circuit can have."""
     if cfg.experiment not in EXPERIMENTS:
         raise BadInput(f"experiment {cfg.experiment!r} (allowed: {', '.join(EXPERIMENTS)})")
+    if cfg.wiring_draw not in WIRING_DRAWS:
+        raise BadInput(f"wiring draw {cfg.wiring_draw!r} (allowed: {', '.join(WIRING_DRAWS)})")
     if cfg.boundary not in BOUNDARIES:
         raise BadInput(f"boundary {cfg.boundary!r} (allowed: {', '.join(BOUNDARIES)})")
     pw = cfg.perception_widths

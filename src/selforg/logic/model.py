@@ -22,29 +22,42 @@ from jaxtyping import Array, Float
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
 from selforg.logic.config import LogicConfig, wired_update_inputs
-from selforg.logic.wiring import centre_neighbour_wiring, make_wiring
+from selforg.logic.wiring import centre_neighbour_wiring, make_wiring, reference_layer_draws
 
 Params = dict[str, list[Array]]
 
 
 def build_wiring(cfg: LogicConfig, seed: int | None = None) -> Circuit:
-    """The fixed wiring of `cfg` (ops all pass-through A), drawn from `seed` (default cfg.seed)."""
-    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed if seed is None else seed, 1]))
+    """The fixed wiring of `cfg` (ops all pass-through A), drawn from `seed` (default cfg.seed).
+
+    `cfg.wiring_draw` picks the random source: NumPy (all layers from one generator, perception
+    first) or the reference notebook's jax.random key sequence (`wiring.reference_layer_draws`).
+    """
+    seed = cfg.seed if seed is None else seed
     pw, k = cfg.perception_widths, cfg.kernels
-    perception = []
-    a, b = centre_neighbour_wiring(pw[1], rng)
-    perception.append(Layer(a, b, np.full((k, pw[1]), gates.GATE_A, np.int32)))
-    for n_in, n_out in zip(pw[1:-1], pw[2:], strict=True):
-        a, b = make_wiring(cfg.wiring, n_in, n_out, rng)
-        perception.append(Layer(a, b, np.full((k, n_out), gates.GATE_A, np.int32)))
     # The first update layer may read only the leading inputs (cfg.update_inputs); the circuit
     # still computes every kernel output, and pruning drops the unread ones.
-    n_in = wired_update_inputs(cfg)
+    update_sizes = list(zip((wired_update_inputs(cfg), *cfg.update_widths[:-1]),
+                            cfg.update_widths, strict=True))
+    perception_sizes = list(zip(pw[1:-1], pw[2:], strict=True))
+    if cfg.wiring_draw == "reference":
+        update_rngs, perception_rngs = reference_layer_draws(
+            seed, [cfg.wiring] * len(update_sizes), ["moore"] + [cfg.wiring] * len(perception_sizes)
+        )
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+        update_rngs = [rng] * len(update_sizes)
+        perception_rngs = [rng] * (1 + len(perception_sizes))
+    perception = []
+    a, b = centre_neighbour_wiring(pw[1], perception_rngs[0])
+    perception.append(Layer(a, b, np.full((k, pw[1]), gates.GATE_A, np.int32)))
+    for (n_in, n_out), rng_ in zip(perception_sizes, perception_rngs[1:], strict=True):
+        a, b = make_wiring(cfg.wiring, n_in, n_out, rng_)
+        perception.append(Layer(a, b, np.full((k, n_out), gates.GATE_A, np.int32)))
     update = []
-    for n_out in cfg.update_widths:
-        a, b = make_wiring(cfg.wiring, n_in, n_out, rng)
+    for (n_in, n_out), rng_ in zip(update_sizes, update_rngs, strict=True):
+        a, b = make_wiring(cfg.wiring, n_in, n_out, rng_)
         update.append(Layer(a, b, np.full((1, n_out), gates.GATE_A, np.int32)))
-        n_in = n_out
     return Circuit(cfg.channels, k, cfg.boundary, tuple(perception), tuple(update))
 
 

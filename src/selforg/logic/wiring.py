@@ -7,9 +7,13 @@ and never learned; a layer with ``out`` gates is a pair of index arrays ``(a, b)
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from selforg.core.errors import BadInput
+
+#: How wiring permutations are drawn from the seed (LogicConfig.wiring_draw).
+WIRING_DRAWS = ("numpy", "reference")
 
 
 def unique_wiring(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -79,3 +83,54 @@ def make_wiring(kind: str, n_in: int, n_out: int, rng: np.random.Generator):
     if kind == "random":
         return random_wiring(n_in, n_out, rng)
     raise BadInput(f"unknown wiring {kind!r} (allowed: unique, random)")
+
+
+class _KeyedPermutations:
+    """Stands in for the ``np.random.Generator`` of one layer: ``permutation(n)`` takes the
+    next of the given jax keys, so the wiring functions above draw exactly as the reference does.
+    """
+
+    def __init__(self, keys: list[jax.Array]):
+        self._keys = list(keys)
+
+    def permutation(self, n: int) -> np.ndarray:
+        with jax.threefry_partitionable(False):
+            return np.asarray(jax.random.permutation(self._keys.pop(0), n))
+
+
+def reference_layer_draws(
+    seed: int, update_kinds: list[str], perception_kinds: list[str]
+) -> tuple[list[_KeyedPermutations], list[_KeyedPermutations]]:
+    """Per-layer permutation sources in the key order of the paper's reference notebook.
+
+    There the seed's key is split once (the second half builds the model), the update network
+    is wired first, then the perception kernels, each layer from its own split-off key; a
+    `random` layer splits its key in two and permutes the gate slots with the second. Keys
+    come from threefry in its original (non-partitionable) mode, JAX's default until 0.5,
+    which the notebook ran on. With this and `unique_wiring` / `centre_neighbour_wiring` /
+    `random_wiring` (the same algorithms), a seed gives the notebook's wiring for that seed.
+
+    Args:
+        update_kinds, perception_kinds: the wiring kind of each layer ("unique", "random" or
+            "moore" for the centre-vs-neighbour layer).
+
+    Returns:
+        (update, perception): one permutation source per layer, to pass as `rng`.
+    """
+
+    def layer_keys(key: jax.Array, kinds: list[str]) -> list[_KeyedPermutations]:
+        out = []
+        for kind in kinds:
+            key, sub = jax.random.split(key)
+            if kind == "random":
+                first, second = jax.random.split(sub)
+                out.append(_KeyedPermutations([second, first]))
+            else:
+                out.append(_KeyedPermutations([sub]))
+        return out
+
+    with jax.threefry_partitionable(False):
+        _, model_key = jax.random.split(jax.random.PRNGKey(seed))
+        key, update_key = jax.random.split(model_key)
+        _, perception_key = jax.random.split(key)
+        return layer_keys(update_key, update_kinds), layer_keys(perception_key, perception_kinds)
