@@ -120,6 +120,31 @@ def test_checkpoint_of_other_system_or_config_is_refused(tmp_path):
         b.load_checkpoint(_state())
 
 
+
+@dataclass(frozen=True)
+class OlderCfg:
+    """`Cfg` as an earlier version had it: without the `target` field."""
+
+    name: str = "x"
+    steps: int = 10
+    inner: Inner = Inner()
+
+
+def test_run_from_before_a_new_config_field_still_resumes(tmp_path):
+    old = open_run("demo", "fit", OlderCfg(steps=7), root=tmp_path)
+    old.write_config()
+    old.save_checkpoint(_state(), step=3)
+    # a newer version, whose Cfg has gained `target` (default None), resumes the folder
+    run = open_run("demo", "fit", Cfg(), resume=old.path)
+    assert run.config == Cfg(steps=7)
+    state, step, _ = run.load_checkpoint(_state())
+    assert step == 3
+    # still refused once config.json itself says something else than the checkpoint
+    run.config = Cfg(steps=8)
+    run.write_config()
+    with pytest.raises(BadInput, match="another config"):
+        run.load_checkpoint(_state())
+
 def test_checkpoint_of_other_shape_is_refused(tmp_path):
     run = open_run("demo", "fit", Cfg(), root=tmp_path)
     run.save_checkpoint(_state(), step=1)

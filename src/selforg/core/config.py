@@ -84,8 +84,12 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
 
 def config_hash(config: Any) -> str:
     """Short stable hash of a config (used to refuse checkpoints of another config)."""
-    text = json.dumps(to_dict(config), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return dict_hash(to_dict(config))
+
+
+def dict_hash(data: dict[str, Any]) -> str:
+    """`config_hash` of a config already in its `to_dict` (JSON) form."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def replace(config: T, **changes: Any) -> T:

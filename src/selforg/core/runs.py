@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 import jax
 import numpy as np
 
-from selforg.core.config import config_hash, from_dict, to_dict
+from selforg.core.config import config_hash, dict_hash, from_dict, to_dict
 from selforg.core.errors import BadInput
 
 T = TypeVar("T")
@@ -263,6 +263,16 @@ class Run:
             atomic_write_bytes(self.checkpoint_dir / f"{which}.npz", data)
         self.write_config()
 
+    def _saved_config_hash(self) -> str | None:
+        """Hash of config.json's config exactly as saved. A run written before a config field
+        existed lacks it there (loading fills in its default), and its checkpoints carry this
+        hash, not that of the filled-in config."""
+        try:
+            saved = json.loads((self.path / "config.json").read_text(encoding="utf-8"))["config"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return dict_hash(saved) if isinstance(saved, dict) else None
+
     def write_config(self) -> None:
         """Write ``config.json``: system, verb and every field of the config."""
         self.write_json("config.json", {"system": self.system, "verb": self.verb,
@@ -284,7 +294,7 @@ class Run:
                 f"checkpoint {path} is from '{meta.get('system')} {meta.get('verb')}',"
                 f" not '{self.system} {self.verb}'"
             )
-        if meta.get("config_hash") != config_hash(self.config):
+        if meta.get("config_hash") not in (config_hash(self.config), self._saved_config_hash()):
             raise BadInput(
                 f"checkpoint {path} was written with another config than {self.path}/config.json"
             )
