@@ -16,10 +16,10 @@ from selforg.logic.circuit import load
 from selforg.logic.config import LogicConfig, preset
 from selforg.logic.model import (
     build_wiring,
+    cell_update,
     coefficients,
     init_params,
     inverse_index,
-    rollout,
     take_pair,
 )
 from selforg.logic.tasks import checkerboard, colour_g, life_boards, lizard_target, make_task
@@ -61,20 +61,21 @@ def test_kernel_by_kernel_perception_equals_the_broadcast_one(monkeypatch):
         lambda p: p + jnp.asarray(rng.normal(size=p.shape).astype(np.float32)),
         init_params(wiring),
     )
-    x0 = jnp.asarray(rng.uniform(size=(2, 4, 4, 2)).astype(np.float32))
+    patch = jnp.asarray(rng.uniform(size=(9, 2, 5)).astype(np.float32))  # 5 cells, 2 channels
 
-    def loss(params):
-        out = rollout(wiring, coefficients(params, gates.soft_coeffs), x0, 3)
+    def loss(params, patch):
+        out = cell_update(wiring, coefficients(params, gates.soft_coeffs), patch)
         return jnp.sum(out**2), out
 
     results = []
     for threshold in (1 << 40, 0):  # broadcast over kernels, then one kernel at a time
         monkeypatch.setattr(model, "LOOP_KERNELS_MIN_SIZE", threshold)
-        results.append(jax.grad(loss, has_aux=True)(params))
+        results.append(jax.jit(jax.grad(loss, (0, 1), has_aux=True))(params, patch))
     (g0, out0), (g1, out1) = results
     np.testing.assert_array_equal(np.asarray(out0), np.asarray(out1))
     for a, b in zip(jax.tree.leaves(g0), jax.tree.leaves(g1), strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
 
 def test_targets():
     boards, nxt = life_boards()
