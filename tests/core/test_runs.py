@@ -120,7 +120,6 @@ def test_checkpoint_of_other_system_or_config_is_refused(tmp_path):
         b.load_checkpoint(_state())
 
 
-
 @dataclass(frozen=True)
 class OlderCfg:
     """`Cfg` as an earlier version had it: without the `target` field."""
@@ -144,6 +143,7 @@ def test_run_from_before_a_new_config_field_still_resumes(tmp_path):
     run.write_config()
     with pytest.raises(BadInput, match="another config"):
         run.load_checkpoint(_state())
+
 
 def test_checkpoint_of_other_shape_is_refused(tmp_path):
     run = open_run("demo", "fit", Cfg(), root=tmp_path)

@@ -51,7 +51,6 @@ def test_take_pair_gradient_equals_autodiff():
     np.testing.assert_allclose(jax.grad(ours)(x), jax.grad(plain)(x), rtol=1e-6, atol=1e-6)
 
 
-
 def test_kernel_by_kernel_perception_equals_the_broadcast_one(monkeypatch):
     """Both layouts of `cell_update` (chosen by grid size, for speed) compute the same thing."""
     cfg = dataclasses.replace(TINY, kernels=3, perception_widths=(9, 8, 4, 2))
