@@ -216,6 +216,30 @@ def test_final_check_counts_exact_rollouts():
     assert bad["exact"] == 0 and bad["wrong_bits_mean"] > 10
 
 
+def test_gate_noise_and_straight_through_change_only_the_training_rollout(capsys):
+    from selforg.logic.train import initial_state, make_step
+
+    wiring = build_wiring(TINY)
+    task = make_task(TINY)
+    state = initial_state(TINY, wiring)
+    clean, noisy, straight = (
+        make_step(dataclasses.replace(TINY, **change), wiring, task)(state, 0)[1]
+        for change in ({}, {"gate_noise": 0.5}, {"straight_through": True})
+    )
+    # the same batch and the same clean argmax circuit, a different soft rollout
+    assert float(noisy["hard_loss"]) == float(clean["hard_loss"])
+    assert np.isfinite(float(noisy["loss"])) and float(noisy["loss"]) != float(clean["loss"])
+    # straight through without noise trains on the discrete circuit itself
+    assert float(straight["loss"]) == float(straight["hard_loss"]) == float(clean["hard_loss"])
+    assert float(clean["loss"]) != float(clean["hard_loss"])
+    with pytest.raises(BadInput, match="gate noise"):
+        preset("lizard", gate_noise=-1.0)
+    with pytest.raises(BadInput, match="gate noise"):
+        preset("lizard", gate_noise=float("nan"))
+    assert main(["logic", "train", "lizard", "--gate-noise", "-0.5"]) == 2
+    assert "gate noise" in capsys.readouterr().err
+
+
 def test_fixed_batch_keeps_exact_parameters():
     """Lizard and colour runs see one fixed rollout: once it is exact, the step keeps it."""
     from selforg.logic import gates

@@ -60,6 +60,11 @@ def add_parser(subparsers) -> None:
     t.add_argument("--wiring", choices=["unique", "random"], default=None)
     t.add_argument("--wiring-draw", choices=["numpy", "reference"], default=None,
                    help="reference: permutations drawn as the paper's notebook draws them")
+    t.add_argument("--gate-noise", type=float, default=None, metavar="SCALE",
+                   help="Gumbel noise on the gate logits in the training rollout (0 = the paper)")
+    t.add_argument("--straight-through", action="store_true", default=None,
+                   help="train the discrete gates, gradients through the soft ones (with"
+                   " --gate-noise 1: Gumbel logic gate networks)")
     t.add_argument("--grid", type=positive_int, default=None, help="training grid side")
     t.add_argument("--rollout-steps", type=positive_int, default=None,
                    help="automaton steps per rollout")
@@ -119,7 +124,8 @@ def _train(args) -> int:
                  batch=args.batch, wiring=args.wiring, wiring_draw=args.wiring_draw,
                  seed=args.seed, height=args.grid, width=args.grid, steps=args.rollout_steps,
                  kernels=args.kernels, update_widths=args.update_widths, channels=args.channels,
-                 update_inputs=args.update_inputs)
+                 update_inputs=args.update_inputs, gate_noise=args.gate_noise,
+                 straight_through=args.straight_through)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet, iters=args.iters)
     st = res.stats
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"

@@ -46,6 +46,13 @@ class LogicConfig:
         wiring_draw: numpy | reference: where the wiring's permutations come from. `reference`
             draws them with jax.random in the key order of the paper's reference notebook, so a
             seed gives that notebook's wiring for the same seed.
+        gate_noise: scale of Gumbel noise added to every gate's logits in the training rollout,
+            drawn afresh each iteration and shared by all cells and steps (0 = the paper's
+            recipe). The monitored hard rollout always uses the clean argmax.
+        straight_through: the training rollout runs the discrete gates (argmax of the possibly
+            noisy logits) and the gradient flows through their softmax relaxation. With
+            gate_noise 1 this is the Gumbel logic gate network of Yousefi et al. (2025), which
+            trains the circuit that inference runs instead of its soft mixture.
         clip: element-wise gradient clip before AdamW.
         weight_decay: AdamW weight decay.
         seed: wiring, sampling and (async) masks all derive from it.
@@ -71,6 +78,8 @@ class LogicConfig:
     fire_rate: float = 0.6
     wiring: str = "unique"
     wiring_draw: str = "numpy"
+    gate_noise: float = 0.0
+    straight_through: bool = False
     clip: float = 100.0
     weight_decay: float = 1e-2
     seed: int = 6
@@ -138,6 +147,8 @@ def validate(cfg: LogicConfig) -> None:
         raise BadInput(f"experiment {cfg.experiment!r} (allowed: {', '.join(EXPERIMENTS)})")
     if cfg.wiring_draw not in WIRING_DRAWS:
         raise BadInput(f"wiring draw {cfg.wiring_draw!r} (allowed: {', '.join(WIRING_DRAWS)})")
+    if not cfg.gate_noise >= 0:  # also rejects NaN
+        raise BadInput(f"gate noise {cfg.gate_noise} must be 0 or more")
     if cfg.boundary not in BOUNDARIES:
         raise BadInput(f"boundary {cfg.boundary!r} (allowed: {', '.join(BOUNDARIES)})")
     pw = cfg.perception_widths

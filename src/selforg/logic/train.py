@@ -57,8 +57,22 @@ def make_step(cfg: LogicConfig, wiring: Circuit, task: Task):
     t = task.target_channels
     fire = cfg.fire_rate if cfg.asynchronous else None
 
-    def losses(params: Params, x0, tgt, key, idx):
-        soft = rollout(wiring, coefficients(params, gates.soft_coeffs), x0, cfg.steps,
+    def relaxed(logits):
+        soft = gates.soft_coeffs(logits)
+        if not cfg.straight_through:
+            return soft
+        return soft + jax.lax.stop_gradient(gates.hard_coeffs(logits) - soft)
+
+    def losses(params: Params, x0, tgt, key, idx, noise_key):
+        logits = params
+        if cfg.gate_noise > 0:
+            leaves, tree = jax.tree.flatten(params)
+            keys = jax.random.split(noise_key, len(leaves))
+            logits = jax.tree.unflatten(tree, [
+                p + cfg.gate_noise * jax.random.gumbel(k, p.shape, p.dtype)
+                for p, k in zip(leaves, keys, strict=True)
+            ])
+        soft = rollout(wiring, coefficients(logits, relaxed), x0, cfg.steps,
                        key=key, fire_rate=fire, idx=idx)
         hard_c = coefficients(jax.lax.stop_gradient(params), gates.hard_coeffs)
         hard = rollout(wiring, hard_c, x0, cfg.steps, key=key, fire_rate=fire, idx=idx)
@@ -73,10 +87,13 @@ def make_step(cfg: LogicConfig, wiring: Circuit, task: Task):
     @jax.jit
     def jitted(state, i, idx):
         params, opt_state, key = state
-        k_data, k_fire = jax.random.split(jax.random.fold_in(key, i))
+        k_iter = jax.random.fold_in(key, i)
+        k_data, k_fire = jax.random.split(k_iter)
         x0, tgt = task.sample(k_data)
         grad_fn = jax.value_and_grad(losses, has_aux=True)
-        (loss, hard), grads = grad_fn(params, x0, tgt, k_fire, idx)
+        # the noise key is folded off the side so runs without noise keep their streams
+        (loss, hard), grads = grad_fn(params, x0, tgt, k_fire, idx,
+                                      jax.random.fold_in(k_iter, 0x9E37))
         updates, opt_state = opt.update(grads, opt_state, params)
         new_params = optax.apply_updates(params, updates)
         if task.fixed_batch:
