@@ -182,6 +182,21 @@ def test_zoo_colour_circuit_grows_the_g_exactly():
     assert final_check(short, circuit, params, make_task(short))["exact"] == 0
 
 
+def test_zoo_lizard_circuit_grows_the_lizard_exactly_also_on_40x40():
+    from selforg.logic.model import circuit_params
+    from selforg.logic.train import final_check, larger_grid_check
+    from selforg.logic.zoo import zoo_circuit
+
+    circuit, cfg = zoo_circuit("lizard"), preset("lizard")
+    params, task = circuit_params(circuit), make_task(cfg)
+    check = final_check(cfg, circuit, params, task)
+    assert check["exact"] == check["rollouts"] == 1
+    assert larger_grid_check(cfg, circuit, params, task) == {"size": 40, "wrong_cells": 0,
+                                                             "exact": True}
+    short = dataclasses.replace(cfg, steps=cfg.steps - 2)
+    assert final_check(short, circuit, params, make_task(short))["wrong_bits_max"] > 0
+
+
 def test_larger_grid_check_counts_cells():
     from selforg.logic.model import init_params
     from selforg.logic.train import larger_grid_check

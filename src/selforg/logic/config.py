@@ -56,6 +56,8 @@ class LogicConfig:
         clip: element-wise gradient clip before AdamW.
         weight_decay: AdamW weight decay.
         seed: wiring, sampling and (async) masks all derive from it.
+            Convergence depends on it: the lizard preset's 24 grows the lizard exactly (hard
+            loss 0 at step 1,144); the notebook's 23 stops 10 cells short on this wiring draw.
         stop_at_zero: stop once the hard error is 0 (Life: on all 512 boards; lizard and
             colours: their one fixed rollout, which the training step then keeps exact).
         log_every, checkpoint_every: cadence.
@@ -106,7 +108,7 @@ PRESETS: dict[str, LogicConfig] = {
         experiment="lizard", height=20, width=20, channels=128, steps=12, batch=1, iters=3500,
         lr=0.06, kernels=4, perception_widths=(9, 8, 4, 2, 1),
         update_widths=(512,) * 8 + (256, 128), update_inputs=0, boundary="periodic",
-        stop_at_zero=True, log_every=10, checkpoint_every=25, seed=23,
+        stop_at_zero=True, log_every=10, checkpoint_every=25, seed=24,
     ),
     "colors": LogicConfig(
         experiment="colors", height=16, width=16, channels=64, steps=15, batch=1, iters=3000,
