@@ -197,6 +197,14 @@ def test_zoo_lizard_circuit_grows_the_lizard_exactly_also_on_40x40():
     assert final_check(short, circuit, params, make_task(short))["wrong_bits_max"] > 0
 
 
+
+def test_tour_grows_the_zoo_lizard_in_the_packed_engine(tmp_path):
+    from selforg.logic.tour import _lizard_growth
+
+    gif, wrong = _lizard_growth(tmp_path)
+    assert wrong == 0 and gif.stat().st_size > 0
+
+
 def test_larger_grid_check_counts_cells():
     from selforg.logic.model import init_params
     from selforg.logic.train import larger_grid_check
