@@ -49,9 +49,10 @@ def make_step(cfg: LogicConfig, wiring: Circuit, task: Task):
     On a fixed batch (`Task.fixed_batch`: lizard, colours) parameters whose hard loss is 0 are
     kept as they are, so a run that once grows its target exactly ends exact.
 
-    Metrics: ``loss`` (soft), ``hard_loss`` (discrete rule on the same batch), and for Life
-    ``hard_errors_all`` (wrong cells over all 512 boards after the update; evaluated only when
-    the batch's hard loss is 0, else −1).
+    Metrics: ``loss`` (of the training rollout: soft gates, or with `straight_through` the
+    discrete gates of the possibly noisy logits), ``hard_loss`` (the clean discrete rule on the
+    same batch), and for Life ``hard_errors_all`` (wrong cells over all 512 boards after the
+    update; evaluated only when the batch's hard loss is 0, else −1).
     """
     opt = optimiser(cfg)
     t = task.target_channels
