@@ -197,7 +197,6 @@ def test_zoo_lizard_circuit_grows_the_lizard_exactly_also_on_40x40():
     assert final_check(short, circuit, params, make_task(short))["wrong_bits_max"] > 0
 
 
-
 def test_tour_grows_the_zoo_lizard_in_the_packed_engine(tmp_path):
     from selforg.logic.tour import _lizard_growth
 

@@ -87,24 +87,25 @@ def _lizard_growth(out: Path, size: int = 64) -> tuple[Path, int | None] | None:
         return None
     from selforg.core.errors import BadInput
     from selforg.core.media import upscale, write_gif
+    from selforg.logic.config import preset
     from selforg.logic.tasks import lizard_target
+    from selforg.logic.train import target_around_seed
 
+    cfg = preset("lizard")
     circuit = zoo_circuit("lizard")
     grid = np.zeros((size, size, circuit.channels), np.uint8)
     grid[size // 2, size // 2, :] = 1
-    final, frames = PackedEngine(circuit, kernel="interp").run(grid, 12, save_every=1)
+    final, frames = PackedEngine(circuit, kernel="interp").run(grid, cfg.steps, save_every=1)
     lo, hi = size // 2 - 16, size // 2 + 16
     pics = [upscale(np.repeat(((1 - f[lo:hi, lo:hi, :1]) * 255).astype(np.uint8), 3, -1), 8)
             for f in frames]
     pics += [pics[-1]] * 8  # hold the grown lizard
+    gif = write_gif(out / "lizard_growth.gif", pics, fps=6)
     try:
-        target = lizard_target(20, 20)
+        target = lizard_target(cfg.height, cfg.width).astype(np.uint8)
     except BadInput:
-        return write_gif(out / "lizard_growth.gif", pics, fps=6), None
-    placed = np.zeros((size, size), np.uint8)
-    placed[size // 2 - 10:size // 2 + 10, size // 2 - 10:size // 2 + 10] = target
-    return write_gif(out / "lizard_growth.gif", pics, fps=6), int((final[..., 0] != placed).sum())
-
+        return gif, None
+    return gif, int((final[..., 0] != target_around_seed(target, size)).sum())
 
 def tour_part(out: Path, *, quiet: bool = True) -> Section:
     """Run the logic demonstration into ``out/logic/`` (about 5–15 s)."""

@@ -260,6 +260,16 @@ def final_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
             "example": np.asarray(finals[0])}
 
 
+def target_around_seed(target: np.ndarray, size: int) -> np.ndarray:
+    """(h, w) target → (size, size), placed where a rule grown from a seed cell at
+    (size // 2, size // 2) should draw it: as on the training grid, whose seed is at (h/2, w/2)."""
+    h, w = target.shape
+    out = np.zeros((size, size), target.dtype)
+    oy, ox = size // 2 - h // 2, size // 2 - w // 2
+    out[oy:oy + h, ox:ox + w] = target
+    return out
+
+
 def larger_grid_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: Task,
                       size: int = 40) -> dict[str, Any]:
     """Lizard: the discrete rule grown from one seed cell on a `size`×`size` torus for the
@@ -273,9 +283,7 @@ def larger_grid_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: T
         raise BadInput(f"the larger grid ({size}) must hold the {h}×{w} target")
     x0 = np.zeros((1, size, size, cfg.channels), np.float32)
     x0[0, size // 2, size // 2, :] = 1.0
-    tgt = np.zeros((size, size), np.float32)
-    oy, ox = size // 2 - h // 2, size // 2 - w // 2
-    tgt[oy:oy + h, ox:ox + w] = task.target[0, ..., 0]
+    tgt = target_around_seed(task.target[0, ..., 0], size)
     run = jax.jit(lambda p, x, idx: rollout(wiring, coefficients(p, gates.hard_coeffs), x,
                                             cfg.steps, idx=idx))
     out = np.asarray(run(params, jnp.asarray(x0), wiring_arrays(wiring)))[0, ..., 0]
