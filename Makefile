@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.selforg-installed
 FONT_STAMP := $(VENV)/.emoji-font-checked
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test bench lint docs clean
 
 setup: $(STAMP) $(FONT_STAMP)
 
@@ -36,6 +36,12 @@ bench: setup
 	@for m in soup nca logic icl; do \
 	  if [ -f benchmarks/$$m.py ]; then $(BIN)/python -m benchmarks.$$m || exit 1; fi; \
 	done
+
+# The API reference, from the docstrings (Google style). Warnings are errors, so a docstring
+# pdoc cannot read, or a module that fails to import, fails the build.
+docs: setup
+	$(BIN)/python -W error -m pdoc --docformat google -o build/api selforg
+	@echo "API reference: build/api/index.html"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
