@@ -9,16 +9,28 @@ line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from selforg.core.errors import BadInput, require  # noqa: F401 - re-exported for the CLIs
 
+T = TypeVar("T")
+
 
 class Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line (``selforg ...: error: ...``) and exit 2."""
+    """ArgumentParser whose errors are one line (``selforg ...: error: ...``) and exit 2.
+
+    Abbreviated options are refused: with ``--iterations`` and its alias ``--iters`` side by
+    side, a prefix would mean different options in different systems.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -32,9 +44,14 @@ def add_common(
     out: bool = True,
     resume: bool = True,
 ) -> None:
-    """Add the options spelled the same everywhere: --seed, --out, --resume, --quiet."""
+    """Add the options spelled the same everywhere: --seed, --out, --resume, --quiet.
+
+    ``--seed`` defaults to None (so an unset seed never overrides a resumed run's own); its help
+    states `seed`, the config's default. ``seed=None`` leaves the option out.
+    """
     if seed is not None:
-        parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+        parser.add_argument("--seed", type=int, default=None, metavar="N",
+                            help=f"random seed (default {seed})")
     if out:
         parser.add_argument(
             "--out",
@@ -125,3 +142,59 @@ def existing_path(text: str) -> Path:
     if not p.exists():
         raise argparse.ArgumentTypeError(f"{text} does not exist")
     return p
+
+
+def add_iterations(
+    parser: argparse.ArgumentParser, default: int, *, aliases: Sequence[str] = ()
+) -> None:
+    """Add ``--iterations N`` (dest ``iterations``, default None; help states `default`).
+
+    The one name for the training length in every system; `aliases` keep older names working
+    (``aliases=("--iters",)``). With ``--resume`` it extends a finished run where the system
+    allows that.
+    """
+    parser.add_argument(
+        "--iterations", *aliases, dest="iterations", type=positive_int, default=None,
+        metavar="N", help=f"training steps (default {default}; with --resume: the new total)",
+    )
+
+
+def output_file(text: str) -> Path:
+    """argparse type: a file to write. Refuses a folder, a missing or unwritable parent folder
+    and an existing file that cannot be overwritten, in one line naming the path."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty output file name")
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name inside it")
+    parent = path.parent
+    if not parent.exists():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {parent} does not exist")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {parent} is not a folder")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise argparse.ArgumentTypeError(f"{text} exists and is not writable")
+    elif not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: the folder {parent} is not writable")
+    return path
+
+
+def base_config(
+    args: argparse.Namespace, cls: type[T], *, system: str, verb: str, default: T | None = None
+) -> T:
+    """The config a verb's options are applied to.
+
+    With ``--resume DIR`` it is the run's saved ``config.json``, so only options the user
+    typed (not None) change it and are compared with the saved run by `open_run`; otherwise
+    `default`, or ``cls()``. Use as ``replace(base_config(...), lr=args.lr, ...)``.
+
+    Raises:
+        BadInput: ``--resume`` names no run folder of this system and verb.
+    """
+    resume = getattr(args, "resume", None)
+    if resume is not None:
+        from selforg.core.runs import load_config
+
+        return load_config(resume, cls, system=system, verb=verb)
+    return default if default is not None else cls()
