@@ -14,7 +14,8 @@ from selforg.nca.config import GrowConfig, PatchLossConfig, TextureConfig, paper
 from selforg.nca.evaluate import evaluate, quantize_model
 from selforg.nca.grow import train_grow
 from selforg.nca.model import GrowingNCA, MicroNCA, TextureNCA, param_count
-from selforg.nca.simulate import render, simulate
+from selforg.nca.play import render
+from selforg.nca.simulate import simulate
 from selforg.nca.store import load_model, zoo_index
 from selforg.nca.texture import train_texture
 

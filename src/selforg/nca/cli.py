@@ -49,7 +49,7 @@ def _texture_train(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from selforg.nca.simulate import render
+    from selforg.nca.play import render
 
     written = render(args.model, size=args.size, steps=args.steps, every=args.every,
                      seed=args.seed, angle=math.radians(args.angle), damage_at=args.damage_at,

@@ -28,8 +28,10 @@ import numpy as np
 from selforg.core.errors import BadInput
 from selforg.core.grid import KERNELS
 from selforg.core.runs import atomic_write_bytes
-from selforg.nca.model import MICRO_FILTERS
+from selforg.nca import quantize as qz
+from selforg.nca.model import MICRO_FILTERS, MicroNCA
 from selforg.nca.quantize import Quantized
+from selforg.nca.store import load_model
 
 _KIND = {"lap": 0, "sobel_x": 1, "sobel_y": 2}
 # The package's kernels (unscaled, cross-correlation), indexed by `_KIND`.
@@ -278,10 +280,6 @@ def export(spec: str | Path, *, glsl: str | Path | None = None,
     Raises:
         BadInput: nothing to write, or the model is not a μNCA.
     """
-    from selforg.nca import quantize as qz
-    from selforg.nca.model import MicroNCA
-    from selforg.nca.store import load_model
-
     if glsl is None and c is None:
         raise BadInput("nothing to export: give --glsl FILE and/or --c FILE")
     loaded = load_model(spec)

@@ -9,7 +9,6 @@ steps, and trains on the MSE to the target.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,14 @@ import numpy as np
 
 from selforg.core import grid
 from selforg.core.errors import BadInput
-from selforg.core.runs import open_run
-from selforg.core.train import LoopSettings, train_loop
+from selforg.core.runs import Run
+from selforg.nca.artefacts import write_grow_artefacts
 from selforg.nca.config import GROW_MODES, GrowConfig
 from selforg.nca.gradnorm import normalize_per_param
 from selforg.nca.images import load_target
 from selforg.nca.model import GrowingNCA
 from selforg.nca.rollout import rollout
-from selforg.nca.texture import TrainResult, optimiser, save_model
+from selforg.nca.training import Prepared, Trainer, TrainResult, optimiser, train
 
 
 def check_grow_config(cfg: GrowConfig) -> None:
@@ -109,39 +108,43 @@ def _grow_step(state, i, target, cfg: GrowConfig):
     return dict(state, model=model, opt=opt_state, pool=new_pool), {"loss": loss}
 
 
+def _prepare(run: Run, cfg: GrowConfig) -> Prepared:
+    target = load_target(cfg.target, cfg.target_size, cfg.pad)
+    return Prepared(init_grow_state(cfg), make_grow_step(cfg, target),
+                    lambda run, model: write_grow_artefacts(run, model, target))
+
+
+GROW = Trainer(verb="grow", check=check_grow_config,
+               name=lambda cfg: f"{Path(cfg.target).stem}-{cfg.mode}",
+               describe=lambda cfg: f"nca grow {cfg.mode}", prepare=_prepare)
+
+
 def train_grow(
     cfg: GrowConfig,
     *,
     out: str | Path | None = None,
     resume: str | Path | None = None,
-    quiet: bool = False,
+    quiet: bool = True,
     root: str | Path = "runs",
     checkpoint_every: int = 50,
     log_every: int = 10,
 ) -> TrainResult:
     """Train a growing NCA on ``cfg.target``; writes the run folder, model.npz and artefacts.
 
+    Args:
+        cfg: the run's settings (`GrowConfig`; with `resume`, the saved config must agree
+            except for ``iterations``, which extends the run).
+        out: the run folder (default ``runs/nca/grow/<time>-<target>-<mode>``).
+        resume: a run folder to continue from its latest checkpoint.
+        quiet: no progress bar.
+
+    Returns:
+        `TrainResult` (run folder, iterations done, final loss, seconds).
+
     Example:
-        >>> train_grow(GrowConfig(target="lizard", mode="regenerating", iterations=2000))
+        >>> res = train_grow(GrowConfig(target="lizard", target_size=8, pad=2, iterations=5))
+        >>> res.steps
+        5
     """
-    check_grow_config(cfg)
-    run = open_run("nca", "grow", cfg, out=out, resume=resume,
-                   name=f"{Path(cfg.target).stem}-{cfg.mode}", root=root)
-    cfg = run.config
-    check_grow_config(cfg)
-    target = load_target(cfg.target, cfg.target_size, cfg.pad)
-    state = init_grow_state(cfg)
-    step = make_grow_step(cfg, target)
-    t0 = time.monotonic()
-    settings = LoopSettings(steps=cfg.iterations, log_every=log_every,
-                            checkpoint_every=checkpoint_every, quiet=quiet,
-                            description=f"nca grow {cfg.mode}")
-    state, done, records = train_loop(run, state, step, settings)
-    seconds = time.monotonic() - t0
-    save_model(run, state["model"], step=done, extra={"train_seconds": seconds})
-    from selforg.nca.artefacts import write_grow_artefacts
-
-    write_grow_artefacts(run, state["model"], target)
-
-    return TrainResult(run.path, done, float(records[-1]["loss"]) if records else float("nan"),
-                       seconds)
+    return train(GROW, cfg, out=out, resume=resume, quiet=quiet, root=root,
+                 checkpoint_every=checkpoint_every, log_every=log_every)

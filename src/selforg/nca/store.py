@@ -16,7 +16,9 @@ from selforg.core.errors import BadInput
 from selforg.core.runs import load_checkpoint_file, load_config, read_checkpoint
 from selforg.nca import quantize
 from selforg.nca.config import GrowConfig, TextureConfig
+from selforg.nca.grow import init_grow_state
 from selforg.nca.model import GrowingNCA, make_texture_model
+from selforg.nca.texture import init_texture_state
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,6 @@ def load_model(spec: str | Path) -> Loaded:
     if meta.get("extra", {}).get("kind") == "model":
         model, _ = load_checkpoint_file(path, template, system="nca")
     else:  # a full training-state checkpoint
-        from selforg.nca.grow import init_grow_state
-        from selforg.nca.texture import init_texture_state
-
         state = init_grow_state(cfg) if verb == "grow" else init_texture_state(cfg)
         state, _ = load_checkpoint_file(path, state, system="nca")
         model = state["model"]

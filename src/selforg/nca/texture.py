@@ -10,8 +10,6 @@ after every step of the backward pass.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +17,26 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from selforg.core.errors import BadInput
-from selforg.core.runs import Run, open_run
-from selforg.core.train import LoopSettings, train_loop
+from selforg.core.runs import Run
 from selforg.nca import losses
+from selforg.nca.artefacts import write_texture_artefacts
 from selforg.nca.config import TextureConfig
 from selforg.nca.gradnorm import normalize_per_param
 from selforg.nca.images import load_exemplar
-from selforg.nca.model import TEXTURE_MODELS, MicroNCA, make_texture_model
+from selforg.nca.model import TEXTURE_MODELS, make_texture_model
 from selforg.nca.rollout import rollout
+from selforg.nca.simulate import run_steps
+from selforg.nca.training import (
+    Prepared,
+    Trainer,
+    TrainResult,
+    optimiser,
+    read_stable,
+    save_model,
+    train,
+)
 
 
 def check_texture_config(cfg: TextureConfig) -> None:
@@ -44,12 +51,6 @@ def check_texture_config(cfg: TextureConfig) -> None:
         raise BadInput(f"rollout steps {cfg.min_steps}..{cfg.max_steps}: need 1 ≤ min < max")
     if cfg.batch > cfg.pool_size:
         raise BadInput(f"batch {cfg.batch} is larger than the pool {cfg.pool_size}")
-
-
-def optimiser(lr: float, decay_at: tuple[int, ...], decay: float) -> optax.GradientTransformation:
-    """Adam with the learning rate multiplied by `decay` at each step of `decay_at`."""
-    schedule = optax.piecewise_constant_schedule(lr, {int(b): decay for b in decay_at})
-    return optax.adam(schedule)
 
 
 def patch_cfg(cfg: TextureConfig) -> losses.PatchLoss:
@@ -122,52 +123,18 @@ def _texture_step(state, i, target, cfg: TextureConfig):
     return new, {"loss": loss, "swd": swd, "overflow": ov}
 
 
-@dataclass(frozen=True)
-class TrainResult:
-    """Where a training run went and how it ended."""
-
-    run_dir: Path
-    steps: int
-    final_loss: float
-    seconds: float
-
-
 def stability_score(model: Any, exemplar: np.ndarray, size: int, steps: int,
                     seed: int = 0) -> float:
     """Eval-metric texture distance of one `steps`-step rollout from a seed (long-term quality)."""
-    from selforg.nca.simulate import run_steps
-
     key = jax.random.PRNGKey(seed)
     x = model.seed((1, size, size), key)
     x = run_steps(model, x, steps, jax.random.fold_in(key, 1))
     return losses.texture_distance(np.asarray(model.rgb(x))[0], exemplar)
 
 
-def train_texture(
-    cfg: TextureConfig,
-    *,
-    out: str | Path | None = None,
-    resume: str | Path | None = None,
-    quiet: bool = False,
-    root: str | Path = "runs",
-    checkpoint_every: int = 50,
-    log_every: int = 10,
-) -> TrainResult:
-    """Train a texture model; writes the run folder with checkpoints, the model and artefacts.
-
-    Example:
-        >>> train_texture(TextureConfig(exemplar="brick", model="micro-588", iterations=500))
-    """
-    check_texture_config(cfg)
-    run = open_run("nca", "texture", cfg, out=out, resume=resume,
-                   name=f"{Path(cfg.exemplar).stem}-{cfg.model}", root=root)
-    cfg = run.config
-    check_texture_config(cfg)
+def _prepare(run: Run, cfg: TextureConfig) -> Prepared:
     exemplar = load_exemplar(cfg.exemplar, cfg.exemplar_size)
-    state = init_texture_state(cfg)
-    step = make_texture_step(cfg, exemplar)
-    t0 = time.monotonic()
-    best_stable = _read_stable(run)
+    best_stable = read_stable(run)
 
     def on_log(n: int, st: Any, record: dict[str, float]) -> None:
         nonlocal best_stable
@@ -178,42 +145,42 @@ def train_texture(
                 best_stable = score
                 save_model(run, st["model"], step=n, extra={"stability": score}, name="stable")
 
-    settings = LoopSettings(steps=cfg.iterations, log_every=log_every,
-                            checkpoint_every=checkpoint_every, quiet=quiet,
-                            description=f"nca texture {cfg.model}")
-    state, done, records = train_loop(run, state, step, settings, on_log=on_log)
-    seconds = time.monotonic() - t0
-    save_model(run, state["model"], step=done, extra={"train_seconds": seconds})
-    from selforg.nca.artefacts import write_texture_artefacts
-
-    write_texture_artefacts(run, state["model"], exemplar, cfg)
-    final = records[-1]["loss"] if records else float("nan")
-    return TrainResult(run.path, done, float(final), seconds)
+    return Prepared(init_texture_state(cfg), make_texture_step(cfg, exemplar),
+                    lambda run, model: write_texture_artefacts(run, model, exemplar, cfg),
+                    on_log)
 
 
-def _read_stable(run: Run) -> float:
-    import json
-
-    p = run.path / "stable.json"
-    if p.exists():
-        return float(json.loads(p.read_text())["stability"])
-    return float("inf")
+TEXTURE = Trainer(verb="texture", check=check_texture_config,
+                  name=lambda cfg: f"{Path(cfg.exemplar).stem}-{cfg.model}",
+                  describe=lambda cfg: f"nca texture {cfg.model}", prepare=_prepare)
 
 
-def save_model(run: Run, model: Any, *, step: int, extra: dict | None = None,
-               name: str = "model") -> Path:
-    """Write the model alone as ``<run>/<name>.npz`` (a core checkpoint of just the rule)."""
-    from selforg.core.config import config_hash
-    from selforg.core.runs import atomic_write_bytes, checkpoint_bytes
+def train_texture(
+    cfg: TextureConfig,
+    *,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    quiet: bool = True,
+    root: str | Path = "runs",
+    checkpoint_every: int = 50,
+    log_every: int = 10,
+) -> TrainResult:
+    """Train a texture model; writes the run folder with checkpoints, the model and artefacts.
 
-    meta = {"system": "nca", "verb": run.verb, "config_hash": config_hash(run.config),
-            "step": int(step), "extra": dict(extra or {}, kind="model")}
-    path = run.path / f"{name}.npz"
-    atomic_write_bytes(path, checkpoint_bytes(model, meta))
-    if name == "stable":
-        run.write_json("stable.json", {"step": int(step), **(extra or {})})
-    return path
+    Args:
+        cfg: the run's settings (`TextureConfig`; with `resume`, the saved config must agree
+            except for ``iterations``, which extends the run).
+        out: the run folder (default ``runs/nca/texture/<time>-<exemplar>-<model>``).
+        resume: a run folder to continue from its latest checkpoint.
+        quiet: no progress bar.
 
+    Returns:
+        `TrainResult` (run folder, iterations done, final loss, seconds).
 
-def is_micro(model: Any) -> bool:
-    return isinstance(model, MicroNCA)
+    Example:
+        >>> cfg = TextureConfig(model="micro-68", size=16, exemplar_size=32, iterations=5)
+        >>> train_texture(cfg).steps
+        5
+    """
+    return train(TEXTURE, cfg, out=out, resume=resume, quiet=quiet, root=root,
+                 checkpoint_every=checkpoint_every, log_every=log_every)
