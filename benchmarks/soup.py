@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from selforg.soup import SoupConfig
-from selforg.soup.simulate import Engine
+from selforg.soup.engine import Engine
 
 
 def bench_soup(n: int, threads: int, epochs: int) -> dict:

@@ -7,7 +7,7 @@ import pytest
 from selforg.cli import main
 from selforg.core.errors import BadInput
 from selforg.soup import SoupConfig, run_soup
-from selforg.soup.simulate import TIMING_KEYS
+from selforg.soup.run import TIMING_KEYS
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -85,3 +85,104 @@ def test_stop_at_entropy_and_grid(tmp_path):
     assert (tmp_path / "g" / "final.png").is_file() and len(res.records) == 3
     with pytest.raises(BadInput):
         run_soup(SoupConfig(programs=10, grid_width=2, grid_height=4), out=tmp_path / "x")
+
+
+def _soup_of(run_dir):
+    import numpy as np
+
+    from selforg.core.runs import read_checkpoint
+
+    meta, arrays = read_checkpoint(run_dir / "checkpoints" / "latest.npz")
+    return meta["step"], np.asarray(arrays["leaf_00000"])
+
+
+def test_extending_a_finished_run_equals_one_run_of_the_total_length(tmp_path, capsys):
+    base = ["soup", "run", "--programs", "64", "--log-every", "4", "--seed", "5", "--quiet"]
+    one = tmp_path / "one"
+    assert main([*base, "--epochs", "13", "--out", str(one)]) == 0
+    two = tmp_path / "two"
+    # 7 and 10 are off the log cadence: their end-of-run records must not stay in the log.
+    assert main([*base, "--epochs", "7", "--out", str(two)]) == 0
+    assert main(["soup", "run", "--resume", str(two), "--epochs", "10", "--quiet"]) == 0
+    assert main(["soup", "run", "--resume", str(two), "--epochs", "13", "--quiet"]) == 0
+    capsys.readouterr()
+    step_one, soup_one = _soup_of(one)
+    step_two, soup_two = _soup_of(two)
+    assert step_one == step_two == 13
+    assert soup_one.tobytes() == soup_two.tobytes()
+    logs = [_strip(json.loads(x) for x in (d / "metrics.jsonl").read_text().splitlines())
+            for d in (one, two)]
+    assert [r["epoch"] for r in logs[1]] == [1, 5, 9, 13]
+    assert logs[0] == logs[1]
+    assert sorted(p.name for p in (one / "images").iterdir()) == sorted(
+        p.name for p in (two / "images").iterdir())
+    saved = json.loads((two / "config.json").read_text())["config"]
+    assert saved["epochs"] == 13
+    assert json.loads((two / "results.json").read_text())["epochs"] == 13
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--programs", "128"], "programs"),
+    (["--seed", "3"], "seed"),
+    (["--epochs", "3"], "shorten"),
+    (["--out", "{tmp}/other"], "--out"),
+])
+def test_resume_refuses_a_conflicting_setting(argv, words, tmp_path, capsys):
+    run = tmp_path / "r"
+    assert main(["soup", "run", "--programs", "64", "--epochs", "5", "--out", str(run),
+                 "--quiet", "--no-images"]) == 0
+    before = (run / "config.json").read_text()
+    capsys.readouterr()
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["soup", "run", "--resume", str(run), *argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert (run / "config.json").read_text() == before
+
+
+def test_resume_refuses_a_folder_without_checkpoint(tmp_path, capsys):
+    run = tmp_path / "r"
+    assert main(["soup", "run", "--programs", "64", "--epochs", "2", "--out", str(run),
+                 "--quiet", "--no-images"]) == 0
+    (run / "checkpoints" / "latest.npz").unlink()
+    capsys.readouterr()
+    assert main(["soup", "run", "--resume", str(run), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "latest.npz" in err and len(err.strip().splitlines()) == 1
+
+
+def test_library_api_run_and_show(tmp_path):
+    from selforg.soup import ShowConfig, SoupResult, run_soup, show_soup
+
+    res = run_soup(SoupConfig(programs=128, epochs=6, log_every=3, images=False),
+                   out=tmp_path / "r")
+    assert isinstance(res, SoupResult) and res.run_dir == tmp_path / "r"
+    assert res.epochs_done == 6 and res.transition_epoch is None
+    assert res.higher_entropy == res.records[-1]["higher_entropy"]
+    assert res.soup_sha256 == res.records[-1]["soup_sha256"]
+    with pytest.raises(AttributeError):
+        res.epochs_done = 7  # frozen
+    shown = show_soup(ShowConfig(run_dir=res.run_dir, top=3), out=tmp_path / "pics")
+    assert shown.epoch == 6 and len(shown.top_programs) == 3
+    assert shown.higher_entropy == res.higher_entropy
+    assert "top programs" in shown.text
+    assert shown.files["png"].is_file() and shown.files["plot"].is_file()
+
+
+def test_show_writes_pictures_and_refuses_bad_output_paths(tmp_path, capsys):
+    run = tmp_path / "r"
+    assert main(["soup", "run", "--programs", "64", "--epochs", "2", "--out", str(run),
+                 "--quiet", "--no-images"]) == 0
+    capsys.readouterr()
+    png, plot = tmp_path / "soup.png", tmp_path / "he.png"
+    assert main(["soup", "show", str(run), "--png", str(png), "--plot", str(plot),
+                 "--quiet"]) == 0
+    assert png.is_file() and plot.is_file()
+    assert capsys.readouterr().out == ""
+    for bad in (str(tmp_path), str(tmp_path / "missing" / "x.png")):
+        for opt in ("--png", "--plot"):
+            assert main(["soup", "show", str(run), opt, bad]) == 2
+            err = capsys.readouterr().err
+            assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert main(["soup", "show", str(tmp_path / "nothing")]) == 2
+    assert "not a run folder" in capsys.readouterr().err

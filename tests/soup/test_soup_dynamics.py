@@ -48,7 +48,7 @@ def test_first_epoch_matches_reference_log(lang):
 
 @pytest.mark.skipif(not os.environ.get("SELFORG_SLOW"), reason="~2 min; set SELFORG_SLOW=1")
 def test_bff_noheads_257_epochs_match_reference_log():
-    from selforg.soup.simulate import Engine
+    from selforg.soup.engine import Engine
 
     cfg = SoupConfig(programs=131072, seed=10248, epochs=257)
     eng = Engine(cfg)
@@ -109,7 +109,7 @@ def test_grid_soup_runs_and_differs_from_well_mixed():
 def test_zero_init_and_seed_program_placement():
     cfg = SoupConfig(programs=8, epochs=1, zero_init=True, mutation_rate=0.0,
                      seed_program="[[{.>]-]", seed_copies=2)
-    from selforg.soup.simulate import Engine
+    from selforg.soup.engine import Engine
 
     soup = Engine(cfg).initial_soup()
     assert soup[0, :8].tobytes() == b"[[{.>]-]" == soup[1, :8].tobytes()

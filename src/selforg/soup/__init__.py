@@ -4,20 +4,62 @@ Agüera y Arcas, Alakuijala, Evans, Laurie, Mordvintsev, Niklasson, Randazzo, Ve
 "Computational Life: How Well-formed, Self-replicating Programs Emerge from Simple Interaction"
 (arXiv 2406.19108). Byte-for-byte the same soups as the authors' reference simulator (cubff).
 
+One function per command: `run_soup` (``selforg soup run``) and `show_soup`
+(``selforg soup show``), each taking its config and returning a frozen result.
+
 Example:
-    >>> from selforg.soup import SoupConfig, simulate, entropy_metrics
-    >>> soup = simulate(SoupConfig(programs=1024, epochs=16))
-    >>> entropy_metrics(soup)["higher_entropy"]
+    >>> from selforg.soup import ShowConfig, SoupConfig, run_soup, show_soup
+    >>> res = run_soup(SoupConfig(programs=512, epochs=32, log_every=8), out="runs/tiny-soup")
+    >>> res.epochs_done, round(res.higher_entropy, 3)
+    >>> print(show_soup(ShowConfig(run_dir=res.run_dir, top=3)).text)
+
+The names are loaded on first use, so that ``selforg soup --help`` does not start the
+compiler (Numba) behind the simulation.
 """
 
-from selforg.soup.config import SoupConfig, mutation_threshold, validate
-from selforg.soup.languages import LANGUAGES, parse_program, program_text
-from selforg.soup.metrics import entropy_metrics, replication_scores, top_families, top_programs
-from selforg.soup.simulate import Engine, SoupResult, run_soup, simulate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from selforg.soup.config import SoupConfig, mutation_threshold, validate
+    from selforg.soup.engine import Engine, simulate
+    from selforg.soup.languages import LANGUAGES, parse_program, program_text
+    from selforg.soup.metrics import (
+        entropy_metrics,
+        replication_scores,
+        top_families,
+        top_programs,
+    )
+    from selforg.soup.run import SoupResult, run_soup
+    from selforg.soup.show import ShowConfig, ShowResult, show_soup
+
+_WHERE = {
+    "SoupConfig": "config",
+    "mutation_threshold": "config",
+    "validate": "config",
+    "LANGUAGES": "languages",
+    "parse_program": "languages",
+    "program_text": "languages",
+    "entropy_metrics": "metrics",
+    "replication_scores": "metrics",
+    "top_families": "metrics",
+    "top_programs": "metrics",
+    "ShowConfig": "show",
+    "ShowResult": "show",
+    "show_soup": "show",
+    "Engine": "engine",
+    "simulate": "engine",
+    "SoupResult": "run",
+    "run_soup": "run",
+}
 
 __all__ = [
     "LANGUAGES",
     "Engine",
+    "ShowConfig",
+    "ShowResult",
     "SoupConfig",
     "SoupResult",
     "entropy_metrics",
@@ -26,8 +68,22 @@ __all__ = [
     "program_text",
     "replication_scores",
     "run_soup",
+    "show_soup",
     "simulate",
     "top_families",
     "top_programs",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'selforg.soup' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"selforg.soup.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from selforg.core.cli import (
     Parser,
     add_common,
     nonneg_int,
+    output_file,
     positive_float,
     positive_int,
     probability,
@@ -37,43 +39,73 @@ def _lang(text: str) -> str:
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("soup", help="primordial soup of BFF/Forth/SUBLEQ programs")
+    p = subparsers.add_parser("soup", help="primordial soup of BFF/Forth/SUBLEQ programs",
+                              description="A primordial soup of programs where"
+                              " self-replicators emerge (Computational Life, arXiv 2406.19108).")
     verbs = p.add_subparsers(dest="verb", required=True, parser_class=Parser)
 
-    r = verbs.add_parser("run", help="run a soup; logs entropy, checkpoints, pictures")
+    r = verbs.add_parser(
+        "run", help="run a soup; logs entropy, checkpoints, pictures",
+        description="Run a soup of random programs: each epoch pairs every program with"
+        " another, runs the joined 128-byte tape as code and splits it again. Logs entropy and"
+        " the most common programs, checkpoints, and draws pictures into the run folder."
+        " The defaults are the paper's headline run (hours on a CPU); try"
+        " --programs 4096 --epochs 257 first.",
+    )
     r.add_argument("--lang", type=_lang, default=None, metavar="LANG",
                    help=f"language: {', '.join(LANGUAGES)} (default bff_noheads)")
     r.add_argument("--programs", type=_even_programs, default=None, metavar="N",
                    help="number of 64-byte programs, even (default 131072)")
-    r.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 16384)")
+    r.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+                   help="epochs (default 16384; with --resume: the new total, which extends"
+                   " a finished run)")
     r.add_argument("--log-every", type=positive_int, default=None, metavar="K",
                    help="log after epochs e with e %% K == 0 and after the last (default 64)")
     r.add_argument("--mutation-rate", type=probability, default=None, metavar="P",
-                   help="per-byte mutation probability per epoch, e.g. 1/4096 (the default)")
-    r.add_argument("--zero-init", action="store_true", default=None, help="start from zeros")
+                   help="per-byte mutation probability per epoch, e.g. 0 or 1/4096"
+                   " (default 1/4096)")
+    r.add_argument("--zero-init", action="store_true", default=None,
+                   help="start from all-zero programs (default: random bytes)")
     r.add_argument("--seed-program", default=None, metavar="PROG",
-                   help="write PROG over the soup's start (language text, or hex:...)")
+                   help="write PROG over the soup's start, as language text or hex:..."
+                   " (default: none)")
     r.add_argument("--seed-copies", type=positive_int, default=None, metavar="K",
                    help="copies of --seed-program, one per program from program 0 (default 1)")
     r.add_argument("--grid", type=size_2d, default=None, metavar="WxH",
-                   help="spatial soup on a WxH grid (pairs within distance 2); N = W·H")
+                   help="spatial soup on a WxH grid, pairs within distance 2; N = W·H"
+                   " (default: no grid, any two programs may pair)")
     r.add_argument("--stop-at-entropy", type=positive_float, default=None, metavar="H",
-                   help="stop once higher-order entropy ≥ H (e.g. 3.0: the transition)")
+                   help="stop once higher-order entropy ≥ H, e.g. 3.0: the transition"
+                   " (default: never)")
     r.add_argument("--checkpoint-minutes", type=positive_float, default=None, metavar="M",
-                   help="checkpoint at most every M minutes (default 5)")
-    r.add_argument("--no-images", action="store_true", help="no soup pictures or GIF")
+                   help="checkpoint at most every M minutes, and at the end or on Ctrl-C"
+                   " (default 5)")
+    r.add_argument("--no-images", action="store_true",
+                   help="no soup pictures or GIF (default: a picture per log and a GIF)")
     r.add_argument("--threads", type=nonneg_int, default=0, metavar="T",
-                   help="CPU threads (default: all; results do not depend on it)")
+                   help="CPU threads (default 0: all; results do not depend on it)")
     add_common(r, seed=0)
     r.set_defaults(func=_run)
 
-    s = verbs.add_parser("show", help="top replicators of a run, with counts")
-    s.add_argument("run_dir", metavar="RUN", help="a soup run folder")
-    s.add_argument("--top", type=positive_int, default=10, help="how many programs (default 10)")
+    s = verbs.add_parser(
+        "show", help="top replicators of a run, with counts",
+        description="The most frequent programs of a run's latest soup, with their"
+        " self-replication scores, and the most frequent families.",
+    )
+    s.add_argument("run_dir", type=Path, metavar="RUN", help="a soup run folder")
+    s.add_argument("--top", type=positive_int, default=None, metavar="K",
+                   help="how many programs (default 10)")
+    s.add_argument("--png", type=output_file, default=None, metavar="FILE",
+                   help="also draw the latest soup into FILE (default: no picture)")
+    s.add_argument("--plot", type=output_file, default=None, metavar="FILE",
+                   help="also plot higher-order entropy over epochs into FILE (default: no plot)")
+    s.add_argument("--quiet", action="store_true",
+                   help="print nothing (with --png/--plot: only write the files)")
     s.set_defaults(func=_show)
 
 
 def _config(args):
+    from selforg.core.cli import base_config
     from selforg.core.config import replace
     from selforg.core.errors import BadInput
     from selforg.soup.config import SoupConfig
@@ -96,7 +128,8 @@ def _config(args):
                 " leave --programs out or make them agree"
             )
         changes.update(grid_width=w, grid_height=h, programs=w * h)
-    return replace(SoupConfig(), **changes)
+    base = base_config(args, SoupConfig, system="soup", verb="run")
+    return replace(base, **changes)
 
 
 def _run(args) -> int:
@@ -108,10 +141,15 @@ def _run(args) -> int:
         import numba
 
         numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    from selforg.soup.simulate import run_soup
+    from selforg.soup.run import run_soup
 
-    print(f"{'epoch':>7} {'H_high':>9} {'bpb':>7} {'brotli':>9} {'ops/int':>8} {'int/s':>10}"
-          "  top program", flush=True)
+    def start(run_dir, done):
+        what = f"continuing at epoch {done}" if done else "starting"
+        print(f"soup {cfg.lang}, {cfg.programs} programs, {cfg.epochs} epochs: {what} in"
+              f" {run_dir} (Ctrl-C stops after a checkpoint; --resume {run_dir} continues)",
+              flush=True)
+        print(f"{'epoch':>7} {'H_high':>9} {'bpb':>7} {'brotli':>9} {'ops/int':>8}"
+              f" {'int/s':>10}  top program", flush=True)
 
     def show(rec):
         top = rec["top_programs"][0]
@@ -119,14 +157,18 @@ def _run(args) -> int:
               f" {rec['brotli_size']:9d} {rec['ops_per_interaction']:8.2f}"
               f" {rec['interactions_per_s']:10.0f}  {top['count']}× {top['text']}", flush=True)
 
-    res = run_soup(cfg, out=args.out, resume=args.resume, quiet=args.quiet, on_log=show)
+    res = run_soup(cfg, out=args.out, resume=args.resume, quiet=args.quiet, on_log=show,
+                   on_start=start)
     note = " (stopped: higher entropy reached the threshold)" if res.stopped_at_entropy else ""
-    print(f"{res.epochs_done} epochs done{note}; run folder {res.path}")
+    print(f"{res.epochs_done} epochs done{note}; higher-order entropy {res.higher_entropy:.3f};"
+          f" run folder {res.run_dir}")
     return 0
 
 
 def _show(args) -> int:
-    from selforg.soup.show import describe_run
+    from selforg.core.config import replace
+    from selforg.soup.show import ShowConfig, show_soup
 
-    print(describe_run(args.run_dir, top=args.top))
+    cfg = replace(ShowConfig(run_dir=args.run_dir), top=args.top, png=args.png, plot=args.plot)
+    show_soup(cfg, quiet=args.quiet)
     return 0

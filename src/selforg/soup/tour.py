@@ -16,7 +16,7 @@ from selforg.core.media import save_png, upscale, write_gif
 from selforg.core.report import Media, Section
 from selforg.soup.config import SoupConfig
 from selforg.soup.render import gif_frames, soup_image
-from selforg.soup.simulate import run_soup
+from selforg.soup.run import run_soup
 
 PALINDROME = "[[{.>]-]" + "A" * 48 + "]-]>.{[["
 

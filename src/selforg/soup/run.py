@@ -16,75 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from selforg.core.errors import Interrupted
+from selforg.core.errors import BadInput, Interrupted
 from selforg.core.progress import graceful_interrupt, make_progress
-from selforg.core.runs import Run, open_run
+from selforg.core.runs import Run, open_run, read_checkpoint
 from selforg.soup.config import SoupConfig, validate
-from selforg.soup.dynamics import grid_neighbours, init_soup, pairs_2d, run_epoch, shuffled
-from selforg.soup.languages import MAX_STEPS, lang_id, parse_program
-from selforg.soup.metrics import entropy_metrics, frequent_bytes, replicator_fraction, top_programs
-from selforg.soup.rng import seed_py, splitmix64_py
+from selforg.soup.engine import Engine
+from selforg.soup.metrics import (
+    entropy_metrics,
+    frequent_bytes,
+    replicator_fraction,
+    soup_sha256,
+    top_programs,
+)
 
 TIMING_KEYS = ("interactions_per_s", "elapsed_s")  # the only log values that vary run to run
-
-
-class Engine:
-    """A compiled soup for one config: the pairing and epoch kernels with their scratch buffers.
-
-    Example:
-        >>> eng = Engine(SoupConfig(programs=1024))
-        >>> soup = eng.initial_soup()
-        >>> ops, runs = eng.epoch(soup, 0)
-    """
-
-    def __init__(self, cfg: SoupConfig):
-        validate(cfg)
-        self.cfg = cfg
-        self.n = cfg.programs
-        self.lang = lang_id(cfg.lang)
-        self.base_hash = np.uint64(splitmix64_py(cfg.seed))
-        self.threshold = np.uint64(cfg.threshold)
-        self.tapes = np.empty((self.n // 2, 128), dtype=np.uint8)
-        self.ops = np.zeros(self.n // 2, dtype=np.int64)
-        self.grid = (cfg.grid_width, cfg.grid_height) if cfg.is_grid else None
-        if self.grid:
-            self.offsets, self.nbrs = grid_neighbours(cfg.grid_width, cfg.grid_height, 2)
-
-    def initial_soup(self) -> np.ndarray:
-        """Epoch-0 soup (N, 64) uint8, with the seed program(s) written from program 0 on."""
-        soup = init_soup(self.n, self.base_hash, self.cfg.zero_init)
-        if self.cfg.seed_program:
-            prog = parse_program(self.cfg.seed_program, self.cfg.lang)
-            stride = -(-len(prog) // 64) * 64
-            flat = soup.reshape(-1)
-            for c in range(self.cfg.seed_copies):
-                flat[c * stride:c * stride + len(prog)] = prog
-        return soup
-
-    def pairing(self, epoch: int) -> tuple[np.ndarray, int]:
-        """(order (N,) int64, pairs that run) for 0-based `epoch`."""
-        if self.grid:
-            return pairs_2d(self.n, epoch, self.base_hash, self.offsets, self.nbrs)
-        return shuffled(self.n, epoch, self.base_hash), self.n // 2
-
-    def epoch(self, soup: np.ndarray, epoch: int) -> tuple[int, int]:
-        """Run 0-based `epoch` on `soup` in place. Returns (executed ops, pairs run)."""
-        order, n_run = self.pairing(epoch)
-        es = np.uint64(seed_py(self.cfg.seed, epoch))
-        run_epoch(
-            soup, order, n_run, es, self.threshold, self.lang, MAX_STEPS, self.tapes, self.ops
-        )
-        return int(self.ops[:n_run].sum()), int(n_run)
-
-
-def simulate(cfg: SoupConfig, epochs: int | None = None, soup: np.ndarray | None = None,
-             start: int = 0) -> np.ndarray:
-    """Run epochs [start, epochs) without logging (library convenience). Returns the soup."""
-    eng = Engine(cfg)
-    soup = eng.initial_soup() if soup is None else soup
-    for e in range(start, cfg.epochs if epochs is None else epochs):
-        eng.epoch(soup, e)
-    return soup
 
 
 def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int, window_ops: int,
@@ -111,20 +56,61 @@ def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int,
     return rec
 
 
-@dataclass
+@dataclass(frozen=True)
 class SoupResult:
-    """What `run_soup` did."""
+    """What `run_soup` did.
 
-    path: Path
-    records: list[dict[str, Any]]
-    soup: np.ndarray
+    Attributes:
+        run_dir: the run folder.
+        epochs_done: epochs simulated in all (across resumes).
+        higher_entropy: higher-order entropy (h0 − brotli bits per byte) of the final soup.
+        max_higher_entropy: its largest logged value.
+        transition_epoch: first logged epoch with higher entropy ≥ 3 (the usual mark of the
+            transition to self-replicators), or None.
+        soup_sha256: SHA-256 of the final soup's bytes.
+        stopped_at_entropy: the run stopped early at ``cfg.stop_at_entropy``.
+        records: every logged record of ``metrics.jsonl``.
+        soup: the final soup, (N, 64) uint8.
+        media: pictures and plots written (name → path).
+    """
+
+    run_dir: Path
     epochs_done: int
+    higher_entropy: float
+    max_higher_entropy: float
+    transition_epoch: int | None
+    soup_sha256: str
     stopped_at_entropy: bool = False
-    media: dict[str, Path] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
+    soup: np.ndarray | None = field(default=None, compare=False, repr=False)
+    media: dict[str, Path] = field(default_factory=dict, compare=False, repr=False)
+
+
+# Settings a resumed run may change: none of them alters the soup's trajectory.
+EXTENDABLE = ("epochs", "checkpoint_seconds", "stop_at_entropy")
+TRANSITION = 3.0
 
 
 def _save(run: Run, soup: np.ndarray, done: int, extra: dict[str, Any]) -> None:
     run.save_checkpoint({"soup": soup}, step=done, extra=extra)
+
+
+def _template(cfg: SoupConfig) -> dict[str, np.ndarray]:
+    return {"soup": np.zeros((cfg.programs, 64), np.uint8)}
+
+
+def _open(cfg: SoupConfig, out: str | Path | None, resume: str | Path | None,
+          root: str | Path) -> Run:
+    """A new run folder, or the folder to resume (its `EXTENDABLE` fields taken from `cfg`)."""
+    if resume is not None and out is None:
+        latest = Path(resume) / "checkpoints" / "latest.npz"
+        if latest.is_file():
+            done = int(read_checkpoint(latest)[0].get("step", 0))
+            if cfg.epochs < done:
+                raise BadInput(f"--resume {resume} has {done} epochs done; --epochs"
+                               f" {cfg.epochs} would shorten it (give at least {done})")
+    return open_run("soup", "run", cfg, out=out, resume=resume, name=cfg.lang, root=root,
+                    extendable=EXTENDABLE)
 
 
 def run_soup(
@@ -132,49 +118,65 @@ def run_soup(
     *,
     out: str | Path | None = None,
     resume: str | Path | None = None,
-    quiet: bool = False,
+    quiet: bool = True,
     root: str | Path = "runs",
     on_log: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Callable[[Path, int], None] | None = None,
     selfrep_sample: int = 256,
 ) -> SoupResult:
-    """Run (or continue) a soup, logging to ``metrics.jsonl`` with checkpoints and pictures.
+    """Run (or continue, or extend) a soup, logging to ``metrics.jsonl`` with checkpoints and
+    pictures.
+
+    The soup is a deterministic simulation: a run resumed after a kill, or extended to more
+    epochs, gives the same soups and the same log (timings aside) as one run started with the
+    final settings.
 
     Args:
-        cfg: the run's settings (ignored when resuming: the run folder's config is used).
-        out: run folder (default ``runs/soup-run/<time>-<lang>/``).
-        resume: a run folder to continue from its latest checkpoint; the trajectory and the
-            log are identical to an uninterrupted run (timings aside).
+        cfg: the run's settings. When resuming they must equal the saved ones except for
+            `EXTENDABLE` fields (``epochs`` to extend a finished run).
+        out: run folder (default ``<root>/soup-run/<time>-<lang>/``).
+        resume: a run folder to continue from its latest checkpoint.
         quiet: no progress bar.
         root: parent of default run folders.
         on_log: called with each logged record.
+        on_start: called with (run folder, epochs already done) before the first epoch.
         selfrep_sample: programs sampled per log for ``replicator_fraction`` (0: none).
 
     Returns:
-        `SoupResult` with the folder, all records, the final soup and epochs done.
+        `SoupResult` with the folder, the key numbers, all records and the final soup.
 
     Raises:
-        BadInput: bad settings or a run folder that does not fit.
+        BadInput: bad settings, or a run folder that does not fit them.
         Interrupted: Ctrl-C, after a checkpoint was written.
+
+    Example:
+        >>> res = run_soup(SoupConfig(programs=256, epochs=16, log_every=8), out="runs/tiny")
+        >>> res.higher_entropy, res.run_dir
     """
     validate(cfg)
-    run = open_run("soup", "run", cfg, out=out, resume=resume, name=cfg.lang, root=root)
+    run = _open(cfg, out, resume, root)
     cfg = run.config
-    validate(cfg)
     eng = Engine(cfg)
     start, total_ops, win_ops, win_runs = 0, 0, 0, 0
-    if run.resumed and run.has_checkpoint():
-        state, start, extra = run.load_checkpoint({"soup": np.zeros((cfg.programs, 64), np.uint8)})
+    if run.resumed:
+        state, start, extra = run.load_checkpoint(_template(cfg))
         soup = state["soup"]
         total_ops = int(extra.get("total_ops", 0))
         win_ops = int(extra.get("window_ops", 0))
         win_runs = int(extra.get("window_runs", 0))
+        run.truncate_metrics("epoch", start)
+        if start < cfg.epochs and (start - 1) % cfg.log_every:
+            # The record of an earlier last epoch off the log cadence: a run started with the
+            # longer length has none, and its window counters were kept for this moment.
+            run.truncate_metrics("epoch", start - 1)
+            (run.path / "images" / f"epoch{start:07d}.png").unlink(missing_ok=True)
     else:
         soup = eng.initial_soup()
-    if run.resumed:
-        run.truncate_metrics("epoch", start)
     stopped = bool(cfg.stop_at_entropy) and any(
         r["higher_entropy"] >= cfg.stop_at_entropy for r in run.read_metrics()
     )
+    if on_start is not None:
+        on_start(run.path, start)
     last_ckpt = time.monotonic()
     sim_start = time.monotonic()
     win_seconds = 0.0
@@ -198,7 +200,8 @@ def run_soup(
             win_ops += ops
             win_runs += runs
             done = e + 1
-            if e % cfg.log_every == 0 or done == cfg.epochs:
+            on_cadence = e % cfg.log_every == 0
+            if on_cadence or done == cfg.epochs:
                 rec = log_record(soup, cfg, e, total_ops=total_ops, window_ops=win_ops,
                                  window_runs=win_runs, window_seconds=win_seconds,
                                  selfrep_sample=selfrep_sample)
@@ -212,8 +215,9 @@ def run_soup(
                              soup_image(soup, cfg.lang, grid=eng.grid))
                 if on_log is not None:
                     on_log(rec)
-                win_ops = win_runs = 0
-                win_seconds = 0.0
+                if on_cadence:
+                    win_ops = win_runs = 0
+                    win_seconds = 0.0
                 progress.update(task, he=f"{rec['higher_entropy']:.3f}")
                 if cfg.stop_at_entropy and rec["higher_entropy"] >= cfg.stop_at_entropy:
                     stopped = True
@@ -230,7 +234,22 @@ def run_soup(
         _save(run, soup, done, extra())
     records = run.read_metrics()
     media = finish_run(run, cfg, soup, records, grid=eng.grid)
-    return SoupResult(run.path, records, soup, done, stopped, media)
+    he = [r["higher_entropy"] for r in records]
+    final_he = he[-1] if records and records[-1]["epoch"] == done else (
+        entropy_metrics(soup)["higher_entropy"])
+    return SoupResult(
+        run_dir=run.path,
+        epochs_done=done,
+        higher_entropy=float(final_he),
+        max_higher_entropy=float(max(he, default=final_he)),
+        transition_epoch=next((r["epoch"] for r in records if r["higher_entropy"] >= TRANSITION),
+                              None),
+        soup_sha256=soup_sha256(soup),
+        stopped_at_entropy=stopped,
+        records=records,
+        soup=soup,
+        media=media,
+    )
 
 
 def finish_run(run: Run, cfg: SoupConfig, soup: np.ndarray, records: list[dict[str, Any]], *,
@@ -262,7 +281,7 @@ def finish_run(run: Run, cfg: SoupConfig, soup: np.ndarray, records: list[dict[s
             "higher_entropy": last["higher_entropy"],
             "max_higher_entropy": max(r["higher_entropy"] for r in records),
             "transition_epoch": next(
-                (r["epoch"] for r in records if r["higher_entropy"] >= 3.0), None
+                (r["epoch"] for r in records if r["higher_entropy"] >= TRANSITION), None
             ),
             "soup_sha256": last["soup_sha256"],
             "top_programs": last.get("top_programs", []),
