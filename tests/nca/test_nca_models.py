@@ -101,3 +101,35 @@ def test_simulate_frames_and_damage():
     assert frames.shape[0] == 6  # damage at the very end happens once
     _, again = simulate(m, size=(8, 10), steps=20, every=5, damage_at=20)
     np.testing.assert_array_equal(frames, again)  # same seed, same pictures
+
+
+def test_rules_are_abstract_or_final():
+    # the Equinox pattern: one abstract NCA with what a rollout needs, final rules under it,
+    # and no concrete method overridden anywhere
+    from selforg.nca import model as nca_model
+
+    rules = [GrowingNCA, TextureNCA, MicroNCA]
+    assert set(nca_model.NCA.__subclasses__()) == set(rules)
+    assert nca_model.NCA.__abstractmethods__ >= {"step", "seed", "erased", "rgb"}
+    for cls in rules:
+        assert not cls.__abstractmethods__ and not cls.__subclasses__()
+        for name, value in vars(nca_model.NCA).items():
+            if callable(value) and not getattr(value, "__isabstractmethod__", False):
+                assert name not in vars(cls) or name.startswith("__"), (cls, name)
+
+
+def test_damage_asks_the_rule_what_erased_cells_become():
+    from selforg.nca.simulate import damage, default_damage_mask
+
+    mask = default_damage_mask(9, 9)
+    inside = np.asarray(mask[..., 0]) > 0
+    # a growing NCA of any channel count: erased cells are dead, not a new seed
+    g = GrowingNCA(key=KEY, channels=8)
+    x = jnp.ones((1, 9, 9, 8))
+    hurt = np.asarray(damage(g, x, mask, KEY))
+    assert np.all(hurt[0][inside] == 0.0) and np.all(hurt[0][~inside] == 1.0)
+    # a μNCA: erased cells become fresh seed noise
+    m = MicroNCA("micro-68", key=KEY)
+    hurt = np.asarray(damage(m, jnp.ones((1, 9, 9, 4)), mask, KEY))
+    assert np.all(np.abs(hurt[0][inside]) <= 0.5) and hurt[0][inside].std() > 0.1
+    assert np.all(hurt[0][~inside] == 1.0)

@@ -1,13 +1,17 @@
 """The three NCA rules: growing (Mordvintsev et al., Distill 2020), texture (Niklasson et al.,
 Distill 2021) and μNCA (Mordvintsev & Niklasson, arXiv 2111.13545).
 
-Each model is an Equinox module with array leaves for its parameters and static fields for its
-shape; ``step(x, key)`` advances a channel-last state ``(..., H, W, C)`` by one update.
+Each model is a final Equinox module under the abstract `NCA`: array leaves for its parameters,
+static fields for its shape, and what a rollout and the damage experiment need — ``step(x,
+key, angle)`` advances a channel-last state ``(..., H, W, C)`` by one update, ``seed`` makes
+the initial state, ``rgb`` the picture, ``erased`` the state a cell takes when erased.
 """
 
 from __future__ import annotations
 
+import abc
 import math
+from typing import final
 
 import equinox as eqx
 import jax
@@ -45,7 +49,36 @@ def param_count(model: eqx.Module) -> int:
     return int(sum(leaf.size for leaf in leaves))
 
 
-class GrowingNCA(eqx.Module):
+class NCA(eqx.Module):
+    """A neural cellular automaton's rule (abstract): what rollouts, damage and pictures use.
+
+    Subclasses are final (`GrowingNCA`, `TextureNCA`, `MicroNCA`): they implement every method
+    here and override nothing concrete, so code that runs a model never asks which one it has.
+    """
+
+    channels: eqx.AbstractVar[int]
+
+    @abc.abstractmethod
+    def step(self, x: Float[Array, "... h w c"], key: jax.Array,
+             angle: float = 0.0) -> Float[Array, "... h w c"]:
+        """One update of ``(..., H, W, C)``; `angle` (radians) rotates the perception. The
+        stochastic rules draw their fire-rate mask from `key`."""
+
+    @abc.abstractmethod
+    def seed(self, shape: tuple[int, ...], key: jax.Array | None = None) -> Array:
+        """The initial state ``(*shape, C)`` for ``shape = (..., H, W)``."""
+
+    @abc.abstractmethod
+    def erased(self, shape: tuple[int, ...], key: jax.Array) -> Array:
+        """What erased cells become, ``(*shape, C)``: the damage experiment's fill."""
+
+    @abc.abstractmethod
+    def rgb(self, x: Float[Array, "... h w c"]) -> Float[Array, "... h w 3"]:
+        """The picture of a state, in [0, 1]."""
+
+
+@final
+class GrowingNCA(NCA):
     """16 channels (RGBA + 12 hidden); perception id, Sobel_x, Sobel_y (48 features);
     rule 48→128 ReLU → 16 with the last layer zero-initialised; alive masking. 8,336 params."""
 
@@ -65,7 +98,8 @@ class GrowingNCA(eqx.Module):
         self.b2 = jnp.zeros((channels,), jnp.float32)
 
     def step(self, x: Float[Array, "... h w c"], key: jax.Array, angle: float = 0.0) -> Array:
-        """One stochastic update of a state ``(..., H, W, 16)``."""
+        """One stochastic update of a state ``(..., H, W, 16)`` (the fire-rate mask from
+        `key`)."""
         pre = grid.alive_mask(x)
         p = grid.perceive(x, grid.kernel_bank(("id", "sobel_x", "sobel_y"), angle), "zero")
         ds = _mlp(p, self.w1, self.b1, self.w2, self.b2)
@@ -80,14 +114,19 @@ class GrowingNCA(eqx.Module):
         h, w = shape[-2], shape[-1]
         return x.at[..., h // 2, w // 2, 3:].set(1.0)
 
-    @staticmethod
-    def rgb(x: Float[Array, "... h w c"]) -> Array:
+    def erased(self, shape: tuple[int, ...], key: jax.Array) -> Array:
+        """Dead cells (all zeros): a growing NCA has to regrow them from their neighbours."""
+        del key
+        return jnp.zeros((*shape, self.channels), jnp.float32)
+
+    def rgb(self, x: Float[Array, "... h w c"]) -> Array:
         """Premultiplied RGBA composited on white, clipped to [0, 1]."""
         a = jnp.clip(x[..., 3:4], 0.0, 1.0)
         return jnp.clip(1.0 - a + x[..., :3], 0.0, 1.0)
 
 
-class TextureNCA(eqx.Module):
+@final
+class TextureNCA(NCA):
     """12 channels (RGB = first 3, image = s + 0.5); perception id, Sobel_x, Sobel_y,
     Laplacian (48 features); rule 48→96 ReLU → 12, last layer zero; fire rate 0.5;
     circular padding. 5,868 params."""
@@ -108,7 +147,8 @@ class TextureNCA(eqx.Module):
         self.b2 = jnp.zeros((channels,), jnp.float32)
 
     def step(self, x: Float[Array, "... h w c"], key: jax.Array, angle: float = 0.0) -> Array:
-        """One stochastic update of a state ``(..., H, W, 12)``."""
+        """One stochastic update of a state ``(..., H, W, 12)`` (the fire-rate mask from
+        `key`)."""
         names = ("id", "sobel_x", "sobel_y", "lap")
         p = grid.perceive(x, grid.kernel_bank(names, angle), "circular")
         ds = _mlp(p, self.w1, self.b1, self.w2, self.b2)
@@ -119,8 +159,12 @@ class TextureNCA(eqx.Module):
         del key
         return jnp.zeros((*shape, self.channels), jnp.float32)
 
-    @staticmethod
-    def rgb(x: Float[Array, "... h w c"]) -> Array:
+    def erased(self, shape: tuple[int, ...], key: jax.Array) -> Array:
+        """The seed's cells (zeros)."""
+        return self.seed(shape, key)
+
+    def rgb(self, x: Float[Array, "... h w c"]) -> Array:
+        """Channels 0–2 + 0.5, clipped to [0, 1]."""
         return jnp.clip(x[..., :3] + 0.5, 0.0, 1.0)
 
 
@@ -129,7 +173,8 @@ def micro_kernels(filters: tuple[str, ...], angle: float = 0.0) -> np.ndarray:
     return np.moveaxis(grid.kernel_bank(filters, angle), 0, -1)
 
 
-class MicroNCA(eqx.Module):
+@final
+class MicroNCA(NCA):
     """μNCA: one fixed filter per channel, y = [s, filt(s)], z = [y, |y|], ds = z·W + b.
 
     Synchronous (update rate 1), circular padding, C·(4C + 1) params.
@@ -165,12 +210,18 @@ class MicroNCA(eqx.Module):
         z = jnp.concatenate([y, jnp.abs(y)], axis=-1)
         return x + z @ self.w + grid.lift(self.b, x.ndim)
 
-    def seed(self, shape: tuple[int, ...], key: jax.Array) -> Array:
+    def seed(self, shape: tuple[int, ...], key: jax.Array | None = None) -> Array:
         """Uniform noise in [−0.5, 0.5], ``(..., H, W, C)`` (breaks the symmetry)."""
+        if key is None:
+            raise BadInput("a μNCA seed is random noise: it needs a key")
         return jax.random.uniform(key, (*shape, self.channels), jnp.float32, -0.5, 0.5)
 
-    @staticmethod
-    def rgb(x: Float[Array, "... h w c"]) -> Array:
+    def erased(self, shape: tuple[int, ...], key: jax.Array) -> Array:
+        """Fresh seed noise."""
+        return self.seed(shape, key)
+
+    def rgb(self, x: Float[Array, "... h w c"]) -> Array:
+        """Channels 0–2 + 0.5, clipped to [0, 1]."""
         return jnp.clip(x[..., :3] + 0.5, 0.0, 1.0)
 
 

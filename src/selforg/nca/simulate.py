@@ -11,6 +11,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from selforg.core import grid
+from selforg.nca.model import NCA
 from selforg.nca.rollout import rollout, rollout_frames
 
 
@@ -32,13 +33,10 @@ def _frames(model, x, key, frames, every, angle, start):
     return rollout_frames(model, x, frames, every, key, angle=angle, start=start)
 
 
-def damage(model: Any, x: Array, mask: Float[Array, "h w 1"], key: jax.Array) -> Array:
-    """Replace the cells under `mask` by a fresh seed's cells (zeros for growing/texture
-    NCA, noise for μNCA): the 'erase a region' experiment."""
-    if hasattr(model, "w1") and model.channels == 16:  # growing: erased cells are dead
-        fresh = jnp.zeros_like(x)
-    else:
-        fresh = model.seed(x.shape[:-1], key)
+def damage(model: NCA, x: Array, mask: Float[Array, "h w 1"], key: jax.Array) -> Array:
+    """Replace the cells under `mask` by what the model's erased cells become (dead cells for
+    a growing NCA, its seed for textures): the 'erase a region' experiment."""
+    fresh = model.erased(x.shape[:-1], key)
     mask = mask.reshape((1,) * (x.ndim - mask.ndim) + mask.shape)
     return x * (1.0 - mask) + fresh * mask
 

@@ -94,13 +94,8 @@ def open_training_run(trainer: Trainer, cfg: Any, *, out: str | Path | None,
                       resume: str | Path | None, root: str | Path) -> Run:
     """Open (or resume) the run folder of `cfg`, refusing conflicting resumes."""
     trainer.check(cfg)
-    kwargs: dict[str, Any] = {}
-    import inspect
-
-    if "extendable" in inspect.signature(open_run).parameters:
-        kwargs["extendable"] = EXTENDABLE
     return open_run("nca", trainer.verb, cfg, out=out, resume=resume, name=trainer.name(cfg),
-                    root=root, **kwargs)
+                    root=root, extendable=EXTENDABLE)
 
 
 def train(
