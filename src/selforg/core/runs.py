@@ -335,13 +335,24 @@ class Run:
         }
 
     def save_checkpoint(
-        self, state: Any, *, step: int, best: bool = False, extra: dict[str, Any] | None = None
+        self,
+        state: Any,
+        *,
+        step: int,
+        best: bool = False,
+        extra: dict[str, Any] | None = None,
+        best_state: Any = None,
     ) -> Path:
-        """Atomically write ``checkpoints/latest.npz`` (and ``best.npz`` when `best`)."""
+        """Atomically write ``checkpoints/latest.npz`` (and ``best.npz`` when `best`).
+
+        ``best.npz`` holds `best_state` when given (e.g. the parameters alone), else `state`.
+        """
         data = checkpoint_bytes(state, self._meta(step, extra))
         latest = self.checkpoint_dir / "latest.npz"
         atomic_write_bytes(latest, data)
         if best:
+            if best_state is not None:
+                data = checkpoint_bytes(best_state, self._meta(step, extra))
             atomic_write_bytes(self.checkpoint_dir / "best.npz", data)
         return latest
 
