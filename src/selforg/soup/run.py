@@ -156,7 +156,6 @@ def run_soup(
     validate(cfg)
     run = _open(cfg, out, resume, root)
     cfg = run.config
-    eng = Engine(cfg)
     start, total_ops, win_ops, win_runs = 0, 0, 0, 0
     if run.resumed:
         state, start, extra = run.load_checkpoint(_template(cfg))
@@ -170,13 +169,14 @@ def run_soup(
             # longer length has none, and its window counters were kept for this moment.
             run.truncate_metrics("epoch", start - 1)
             (run.path / "images" / f"epoch{start:07d}.png").unlink(missing_ok=True)
-    else:
+    if on_start is not None:
+        on_start(run.path, start)  # before the compiled code loads: the first output is quick
+    eng = Engine(cfg)
+    if not run.resumed:
         soup = eng.initial_soup()
     stopped = bool(cfg.stop_at_entropy) and any(
         r["higher_entropy"] >= cfg.stop_at_entropy for r in run.read_metrics()
     )
-    if on_start is not None:
-        on_start(run.path, start)
     last_ckpt = time.monotonic()
     sim_start = time.monotonic()
     win_seconds = 0.0
