@@ -5,12 +5,18 @@ only the system named on the command line is imported, so ``selforg --help`` and
 start fast.
 
 Exit codes: 0 success; 1 internal error (or training diverged); 2 bad input (one line on
-stderr, no traceback); 130 interrupted by Ctrl-C after a checkpoint was written.
+stderr, no traceback; also ``selforg`` alone, after printing the help); 130 interrupted by
+Ctrl-C after a checkpoint was written; 141 the reader of the output went away (``selforg ... |
+head``: ends quietly, with the status a shell gives a process ended by SIGPIPE).
+
+JAX is imported only by the verbs that compute with it; its persistent compilation cache is
+switched on through environment variables, which JAX reads when (if) it is imported.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 import warnings
@@ -52,13 +58,34 @@ def build_parser(argv: list[str]) -> Parser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``selforg`` console script. Returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The Python docs' recipe: point stdout at devnull so the flush at exit cannot fail
+        # again and print "Exception ignored".
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str]) -> int:
     # Subprocesses (ffmpeg, cc) fork and exec at once; JAX's fork warning is about fork alone.
     warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called", category=RuntimeWarning)
     try:
         parser = build_parser(argv)
+        if not argv:
+            parser.print_help(sys.stderr)
+            return 2
         args = parser.parse_args(argv)
         func = getattr(args, "func", None)
         if func is None:
@@ -66,11 +93,13 @@ def main(argv: list[str] | None = None) -> int:
                 build_parser([args.command]).parse_args([args.command, "--help"])
             parser.print_help()
             return 0
-        from selforg.core.jaxsetup import enable_compile_cache
+        from selforg.core.jaxsetup import compile_cache_env
 
-        enable_compile_cache()
+        compile_cache_env()
         code = func(args)
         return 0 if code is None else int(code)
+    except BrokenPipeError:
+        raise
     except BadInput as e:
         print(f"selforg: error: {e}", file=sys.stderr)
         return 2

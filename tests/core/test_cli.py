@@ -1,6 +1,13 @@
 """The top-level CLI: help lists the systems, bad input is one line and exit 2, the tour page."""
 
-from selforg.cli import SYSTEMS, main
+import os
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from selforg.cli import EXIT_BROKEN_PIPE, SYSTEMS, main
 
 
 def test_help_lists_every_system(capsys):
@@ -40,3 +47,70 @@ def test_exemplar_page(tmp_path):
     assert failed == []
     assert "exemplars.png" in index.read_text()
     assert (tmp_path / "data" / "exemplars.png").stat().st_size > 1000
+
+
+def test_no_arguments_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "usage: selforg" in err and all(name in err for name in SYSTEMS)
+
+
+def test_a_missing_verb_names_the_verbs(capsys):
+    assert main(["data"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "list, show" in err
+
+
+def _selforg(*args: str, **kw) -> subprocess.Popen:
+    code = "import sys, selforg.cli as c; sys.exit(c.main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, **kw)
+
+
+@pytest.mark.parametrize("args", [["data", "list"], ["--help"]])
+def test_a_closed_pipe_ends_quietly(args):
+    """``selforg data list | head -0``: the reader is gone before the first line is written."""
+    proc = _selforg(*args)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert err == ""
+
+
+def test_a_pipe_through_head_ends_quietly():
+    shell = (f"{shlex.quote(sys.executable)} -c 'import sys, selforg.cli as c;"
+             " sys.exit(c.main([\"data\", \"list\"] * 1 + sys.argv[1:]))' | head -n 1")
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True,
+                         text=True, timeout=60)
+    assert len(out.stdout.splitlines()) == 1 and out.stderr == ""
+    assert out.returncode in (0, EXIT_BROKEN_PIPE)
+
+
+@pytest.mark.parametrize("args", [["data", "list"], ["--help"], ["soup", "--help"]])
+def test_verbs_that_need_no_jax_do_not_import_it(args):
+    code = ("import sys, selforg.cli as c, contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    c.main({args!r})\n"
+            "print('jax' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_compile_cache_is_set_through_the_environment(tmp_path, monkeypatch):
+    from selforg.core import jaxsetup
+
+    code = ("import os, sys\n"
+            "from selforg.core.jaxsetup import compile_cache_env\n"
+            "compile_cache_env()\n"
+            "assert 'jax' not in sys.modules\n"
+            "import jax\n"
+            "print(jax.config.jax_compilation_cache_dir)\n"
+            "print(jax.config.jax_persistent_cache_min_compile_time_secs)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True, env=env)
+    assert out.stdout.split() == [str(tmp_path / "selforg" / "jax"),
+                                  str(jaxsetup.MIN_COMPILE_SECONDS)]

@@ -100,3 +100,29 @@ def test_emoji_em_square_keeps_the_artwork_margins():
     side = tight.shape[0]
     top, left = (side - h) // 2, (side - w) // 2
     np.testing.assert_array_equal(tight[top:top + h, left:left + w], glyph)
+
+
+def test_plot_metrics_skips_records_without_a_key(tmp_path, monkeypatch):
+    drawn = {}
+
+    def fake(path, curves, **kw):
+        drawn.update(curves=curves, **kw)
+        return path
+
+    monkeypatch.setattr(media, "plot_curves", fake)
+    records = [{"step": 1, "loss": 1.0}, {"step": 2, "loss": 0.5, "val": 0.7},
+               {"step": 3, "loss": 0.25}]
+    media.plot_metrics(tmp_path / "a.png", records, {"train": "loss", "validation": "val"},
+                       title="t")
+    assert drawn["curves"] == {"train": ([1, 2, 3], [1.0, 0.5, 0.25]), "validation": ([2], [0.7])}
+    assert drawn["logy"] is True and drawn["ylabel"] == "loss" and drawn["title"] == "t"
+    with pytest.raises(BadInput, match="no logged records"):
+        media.plot_metrics(tmp_path / "b.png", records, ["missing"])
+
+
+def test_plot_metrics_writes_a_png(tmp_path):
+    records = [{"epoch": e, "h": 1.0 + e} for e in range(5)]
+    path = media.plot_metrics(tmp_path / "p" / "h.png", records, ["h"], x="epoch",
+                              xlabel="epoch", logy=False)
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.size[0] > 100

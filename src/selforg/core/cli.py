@@ -32,7 +32,25 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops every OSError here; a closed pipe must reach `selforg.cli.main`, which
+        # ends quietly with the same status for help as for any other output.
+        if not message:
+            return
+        try:
+            (file or sys.stderr).write(message)
+        except BrokenPipeError:
+            raise
+        except (AttributeError, OSError):
+            pass
+
     def error(self, message: str) -> NoReturn:
+        verbs = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)),
+                     None)
+        if verbs is not None and message.startswith("the following arguments are required: "
+                                                    f"{verbs.dest}"):
+            message = (f"name one of: {', '.join(verbs.choices)}"
+                       f" (`{self.prog} --help` says what each does)")
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(2)
 

@@ -9,8 +9,9 @@ small drawn targets, so nothing ever needs a download.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -423,3 +424,43 @@ def plot_curves(
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_metrics(
+    path: str | Path,
+    records: Sequence[Mapping[str, Any]],
+    keys: Sequence[str] | Mapping[str, str],
+    *,
+    title: str = "",
+    logy: bool = True,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    x: str = "step",
+) -> Path:
+    """The loss curves of a run: one line per metric of `keys` over ``record[x]``, saved as PNG.
+
+    Args:
+        path: the PNG to write.
+        records: logged records, as `Run.read_metrics` returns them.
+        keys: metric names, or ``{legend label: metric name}``. A record that lacks a metric
+            (logged on another cadence) is skipped for that metric alone.
+        title, xlabel, ylabel: the axes' texts.
+        logy: logarithmic y axis (values ≤ 0 are left out there, as matplotlib does).
+        x: the record field on the x axis (``"epoch"`` for a soup).
+
+    Raises:
+        BadInput: no record holds `x` and any of `keys`.
+
+    Example:
+        >>> plot_metrics(run.artefact("plots", "loss.png"), run.read_metrics(), ["loss"])
+        ... # doctest: +SKIP
+    """
+    labelled = dict(keys) if isinstance(keys, Mapping) else {k: k for k in keys}
+    curves = {}
+    for label, key in labelled.items():
+        points = [(r[x], r[key]) for r in records if x in r and r.get(key) is not None]
+        if points:
+            curves[label] = ([p[0] for p in points], [p[1] for p in points])
+    if not curves:
+        raise BadInput(f"no logged records with {x!r} and any of {list(labelled.values())}")
+    return plot_curves(path, curves, xlabel=xlabel, ylabel=ylabel, title=title, logy=logy)
