@@ -186,3 +186,34 @@ def test_show_writes_pictures_and_refuses_bad_output_paths(tmp_path, capsys):
             assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert main(["soup", "show", str(tmp_path / "nothing")]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_show_into_a_closed_pipe_ends_quietly(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    run = tmp_path / "r"
+    assert main(["soup", "run", "--programs", "64", "--epochs", "2", "--out", str(run),
+                 "--quiet", "--no-images"]) == 0
+    capsys.readouterr()
+    # `selforg soup show RUN | head -0`: the reader is gone before the first line is written.
+    proc = subprocess.Popen([sys.executable, "-m", "selforg.cli", "soup", "show", str(run)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception" not in err, err
+    assert proc.returncode == 141
+
+
+def test_show_without_a_folder_shows_the_latest_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["soup", "show"]) == 2
+    assert "no soup runs" in capsys.readouterr().err
+    for seed in ("1", "2"):
+        assert main(["soup", "run", "--programs", "64", "--epochs", "1", "--seed", seed,
+                     "--quiet", "--no-images"]) == 0
+    capsys.readouterr()
+    assert main(["soup", "show", "--top", "1"]) == 0
+    assert "seed 2" in capsys.readouterr().out.splitlines()[0]

@@ -92,7 +92,8 @@ def add_parser(subparsers) -> None:
         description="The most frequent programs of a run's latest soup, with their"
         " self-replication scores, and the most frequent families.",
     )
-    s.add_argument("run_dir", type=Path, metavar="RUN", help="a soup run folder")
+    s.add_argument("run_dir", type=Path, nargs="?", default=None, metavar="RUN",
+                   help="a soup run folder (default: the latest under runs/soup-run)")
     s.add_argument("--top", type=positive_int, default=None, metavar="K",
                    help="how many programs (default 10)")
     s.add_argument("--png", type=output_file, default=None, metavar="FILE",
@@ -167,8 +168,9 @@ def _run(args) -> int:
 
 def _show(args) -> int:
     from selforg.core.config import replace
-    from selforg.soup.show import ShowConfig, show_soup
+    from selforg.soup.show import ShowConfig, latest_run, show_soup
 
-    cfg = replace(ShowConfig(run_dir=args.run_dir), top=args.top, png=args.png, plot=args.plot)
+    cfg = replace(ShowConfig(run_dir=args.run_dir or latest_run()), top=args.top, png=args.png,
+                  plot=args.plot)
     show_soup(cfg, quiet=args.quiet)
     return 0

@@ -66,6 +66,18 @@ class ShowResult:
     files: dict[str, Path] = field(default_factory=dict, compare=False)
 
 
+def latest_run(root: str | Path = "runs") -> Path:
+    """The most recently started run folder under ``<root>/soup-run/``.
+
+    Raises:
+        BadInput: there is none.
+    """
+    runs = [p.parent for p in Path(root, "soup-run").glob("*/config.json")]
+    if not runs:
+        raise BadInput(f"no soup runs under {Path(root, 'soup-run')}; give a run folder")
+    return max(runs, key=lambda p: ((p / "config.json").stat().st_mtime, p.name))
+
+
 def _open(path: str | Path) -> Run:
     return reopen_run(path, SoupConfig, system="soup", verb="run")
 
