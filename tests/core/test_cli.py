@@ -114,3 +114,26 @@ def test_the_compile_cache_is_set_through_the_environment(tmp_path, monkeypatch)
                          timeout=60, check=True, env=env)
     assert out.stdout.split() == [str(tmp_path / "selforg" / "jax"),
                                   str(jaxsetup.MIN_COMPILE_SECONDS)]
+
+
+def test_data_show_output_file_is_checked(capsys, tmp_path, monkeypatch):
+    assert main(["data", "show", "brick", "--png", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert main(["data", "show", "brick", "--png", str(tmp_path / "no" / "b.png")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "show", "\U0001f98e", "--size", "16"]) == 0
+    assert (tmp_path / "emoji_u1f98e.png").is_file()
+    assert capsys.readouterr().out.strip() == "emoji_u1f98e.png"
+
+
+def test_core_modules_import_no_jax():
+    modules = ["selforg", "selforg.core", "selforg.core.cli", "selforg.core.errors",
+               "selforg.core.config", "selforg.core.runs", "selforg.core.media",
+               "selforg.core.progress", "selforg.core.data_cli", "selforg.core.jaxsetup",
+               "selforg.cli"]
+    code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n" \
+           "print('jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "False"

@@ -59,13 +59,77 @@ def test_a_folder_does_not_shadow_a_builtin_name(tmp_path, monkeypatch):
     assert media.load_image("coins").shape == (4, 4, 3)
 
 
-def test_emoji_target_and_fallback(monkeypatch):
-    rgba = media.load_image("lizard", size=40, mode="RGBA")
-    assert rgba.shape == (40, 40, 4)
-    assert 0.1 < rgba[..., 3].mean() < 0.9
+def _font_rendering(char, font_path, *, tight):
+    """The font path as it was before the packaged PNGs: the reference they must equal."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(font_path), 109)
+    canvas = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(canvas).text((8, 8), char, font=font, embedded_color=True)
+    if not tight:
+        left, top, right, bottom = font.getbbox(char)
+        side = min(right - left, bottom - top)
+        x0 = 8 + left + (right - left - side) // 2
+        y0 = 8 + top + (bottom - top - side) // 2
+        return np.asarray(canvas.crop((x0, y0, x0 + side, y0 + side))).astype(np.float32) / 255
+    rgba = np.asarray(canvas.crop(canvas.getbbox())).astype(np.float32) / 255
+    h, w = rgba.shape[:2]
+    side = max(h, w)
+    square = np.zeros((side, side, 4), np.float32)
+    square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = rgba
+    return square
+
+
+@pytest.mark.parametrize("name", sorted(media.EMOJI))
+def test_packaged_emoji_equal_the_font_rendering(name, monkeypatch):
+    font = media.emoji_font_path()
+    assert font is not None, "the Noto Color Emoji font is installed by make setup"
+    expected = {tight: _font_rendering(media.EMOJI[name], font, tight=tight)
+                for tight in (True, False)}
+    # the font hidden: built-in names load the same, bit for bit
     monkeypatch.setenv("SELFORG_EMOJI_FONT", "")
-    fallback = media.load_image("lizard", size=40, mode="RGBA")
-    assert fallback.shape == (40, 40, 4) and 0.1 < fallback[..., 3].mean() < 0.9
+    assert media.emoji_font_path() is None
+    for tight in (True, False):
+        got = media.load_emoji(name, tight=tight)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected[tight])
+    assert media.load_emoji(name, tight=False).shape == (128, 128, 4)
+
+
+def test_emoji_targets_without_the_font(monkeypatch):
+    monkeypatch.setenv("SELFORG_EMOJI_FONT", "")
+    rgba = media.load_image("lizard", size=40, mode="RGBA")
+    assert rgba.shape == (40, 40, 4) and 0.1 < rgba[..., 3].mean() < 0.9
+    # another emoji needs the font: one line saying so
+    with pytest.raises(BadInput, match="needs the Noto Color Emoji font") as e:
+        media.load_image("\U0001f422")
+    assert len(str(e.value).splitlines()) == 1
+
+
+def test_any_emoji_character_from_the_font():
+    turtle = media.load_image("\U0001f422", mode="RGBA")
+    assert turtle.shape[-1] == 4 and 0.1 < turtle[..., 3].mean() < 0.9
+    np.testing.assert_array_equal(media.load_emoji("\U0001f98e"), media.load_emoji("lizard"))
+    with pytest.raises(BadInput, match="no glyph"):
+        media.load_emoji("\u2fff")
+
+
+def test_emoji_without_the_font_is_exit_2(monkeypatch, capsys, tmp_path):
+    from selforg.cli import main
+
+    monkeypatch.setenv("SELFORG_EMOJI_FONT", "")
+    assert main(["data", "show", "\U0001f422", "--png", str(tmp_path / "t.png")]) == 2
+    assert "Noto Color Emoji" in capsys.readouterr().err
+    assert main(["data", "show", "lizard", "--png", str(tmp_path / "l.png")]) == 0
+    assert (tmp_path / "l.png").exists()
+
+
+def test_the_emoji_notice_is_packaged_with_them():
+    notice = (media.EMOJI_DIR / "LICENSE-OFL.txt").read_text()
+    assert "Copyright 2013-2017 Google Inc." in notice
+    assert "SIL OPEN FONT LICENSE Version 1.1" in notice
+    for name in media.EMOJI:
+        assert media.emoji_file(name).is_file()
 
 
 def test_unknown_name_and_unreadable_file(tmp_path):

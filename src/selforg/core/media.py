@@ -2,8 +2,10 @@
 
 Images are float32 arrays ``(H, W, C)`` with values in [0, 1], ``C`` = 1, 3 or 4 (RGBA with
 straight, not premultiplied, alpha). Built-in exemplars are scikit-image's bundled images and
-emoji rendered from Debian's Noto Color Emoji font; without the font, emoji names fall back to
-small drawn targets, so nothing ever needs a download.
+the emoji of `EMOJI`, packaged as the PNGs the Noto Color Emoji font renders (``core/emoji/``,
+SIL Open Font License 1.1, notice beside them; `selforg.core.emoji_render` makes them again),
+so built-in names never depend on a system font and nothing needs a download. Any other emoji
+character is rendered from the installed font.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ EMOJI: dict[str, str] = {
     "flower": "\U0001f33c",
 }
 
+# The packaged renderings: the font's whole 136×128 bitmap of each glyph (128×128 artwork with
+# 4-pixel side bearings), from which both framings of `load_emoji` are cut.
+EMOJI_DIR = Path(__file__).with_name("emoji")
+_FONT_SIZE = 109  # Noto Color Emoji is a bitmap font that only exists at size 109
+_ORIGIN = 8
+
 EMOJI_FONT_PATHS = (
     "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
     "/usr/share/fonts/noto/NotoColorEmoji.ttf",
@@ -56,7 +64,8 @@ EMOJI_FONT_PATHS = (
 def emoji_font_path() -> Path | None:
     """Path of the Noto Color Emoji font, or None when it is not installed.
 
-    ``SELFORG_EMOJI_FONT`` overrides the search (an empty value forces the drawn fallbacks).
+    ``SELFORG_EMOJI_FONT`` overrides the search (an empty value: as if no font were installed).
+    The built-in emoji names do not need it; other emoji characters do.
     """
     env = os.environ.get("SELFORG_EMOJI_FONT")
     if env is not None:
@@ -70,9 +79,8 @@ def emoji_font_path() -> Path | None:
 def list_builtins() -> dict[str, str]:
     """Built-in image names and a short description of each."""
     names = dict(SKIMAGE_BUILTINS)
-    font = "Noto Color Emoji" if emoji_font_path() else "drawn fallback (emoji font absent)"
     for name, char in EMOJI.items():
-        names[name] = f"emoji {char} (RGBA, {font})"
+        names[name] = f"emoji {char} (RGBA 128², Noto Color Emoji)"
     return names
 
 
@@ -153,24 +161,43 @@ def random_crop(img: np.ndarray, size: int, rng: np.random.Generator) -> np.ndar
     return img[y : y + size, x : x + size]
 
 
-def _emoji_rendered(char: str, font_path: Path, *, tight: bool = True) -> np.ndarray:
-    # Noto Color Emoji is a bitmap font that only exists at size 109.
-    font = ImageFont.truetype(str(font_path), 109)
+def emoji_file(name: str) -> Path:
+    """The packaged PNG of the built-in emoji `name` (named by its code points, as Noto does)."""
+    return EMOJI_DIR / f"emoji_u{'_'.join(f'{ord(c):04x}' for c in EMOJI[name])}.png"
+
+
+def render_emoji_bitmap(char: str, font_path: str | Path) -> np.ndarray:
+    """The font's whole bitmap of `char`: uint8 RGBA ``(128, 136, 4)`` for Noto Color Emoji.
+
+    Raises:
+        BadInput: the font has no glyph for `char`.
+        OSError: the font cannot be read.
+    """
+    font = ImageFont.truetype(str(font_path), _FONT_SIZE)
     canvas = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
-    origin = 8
-    ImageDraw.Draw(canvas).text((origin, origin), char, font=font, embedded_color=True)
+    ImageDraw.Draw(canvas).text((_ORIGIN, _ORIGIN), char, font=font, embedded_color=True)
     box = canvas.getbbox()
     if box is None:
         raise BadInput(f"the emoji font has no glyph for {char!r}")
+    left, top, right, bottom = font.getbbox(char)
+    cell = (_ORIGIN + left, _ORIGIN + top, _ORIGIN + right, _ORIGIN + bottom)
+    if not (cell[0] <= box[0] and cell[1] <= box[1] and box[2] <= cell[2] and box[3] <= cell[3]):
+        raise BadInput(f"the emoji font draws {char!r} outside its own glyph box")
+    return np.asarray(canvas.crop(cell))
+
+
+def _frame_emoji(bitmap: np.ndarray, *, tight: bool) -> np.ndarray:
+    """Float RGBA square from a glyph bitmap: the glyph's own pixels centred in a square
+    (`tight`), or the em square (the bitmap's central square, the artwork with its margins)."""
+    h, w = bitmap.shape[:2]
     if not tight:
-        # The glyph's em square: Noto's 136×128 bitmap is 128×128 artwork with 4-pixel side
-        # bearings, the same square the emoji's published PNGs show.
-        left, top, right, bottom = font.getbbox(char)
-        side = min(right - left, bottom - top)
-        x0 = origin + left + (right - left - side) // 2
-        y0 = origin + top + (bottom - top - side) // 2
-        return _as_float(np.asarray(canvas.crop((x0, y0, x0 + side, y0 + side))))
-    rgba = _as_float(np.asarray(canvas.crop(box)))
+        side = min(h, w)
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        return _as_float(bitmap[y0 : y0 + side, x0 : x0 + side])
+    box = Image.fromarray(bitmap, mode="RGBA").getbbox()
+    if box is None:
+        raise BadInput("the emoji bitmap is empty")
+    rgba = _as_float(bitmap[box[1] : box[3], box[0] : box[2]])
     h, w = rgba.shape[:2]
     side = max(h, w)
     square = np.zeros((side, side, 4), np.float32)
@@ -178,50 +205,43 @@ def _emoji_rendered(char: str, font_path: Path, *, tight: bool = True) -> np.nda
     return square
 
 
-def _drawn_target(name: str, side: int = 128) -> np.ndarray:
-    """A simple drawn RGBA shape standing in for an emoji when the font is absent."""
-    im = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    d = ImageDraw.Draw(im)
-    s = side / 128
-    if name in ("lizard", "gecko"):
-        green, dark = (120, 190, 60, 255), (60, 120, 30, 255)
-        d.ellipse([40 * s, 20 * s, 88 * s, 108 * s], fill=green)  # body
-        d.ellipse([50 * s, 4 * s, 78 * s, 34 * s], fill=green)  # head
-        for x0, y0, x1, y1 in (
-            (40, 40, 18, 28),
-            (88, 40, 110, 28),
-            (40, 88, 18, 100),
-            (88, 88, 110, 100),
-        ):
-            d.line([x0 * s, y0 * s, x1 * s, y1 * s], fill=dark, width=max(1, int(8 * s)))
-        d.line([64 * s, 106 * s, 80 * s, 124 * s], fill=dark, width=max(1, int(8 * s)))
-        d.ellipse([56 * s, 12 * s, 62 * s, 18 * s], fill=(0, 0, 0, 255))
-        d.ellipse([66 * s, 12 * s, 72 * s, 18 * s], fill=(0, 0, 0, 255))
-    elif name == "heart":
-        red = (220, 40, 60, 255)
-        d.ellipse([14 * s, 20 * s, 66 * s, 72 * s], fill=red)
-        d.ellipse([62 * s, 20 * s, 114 * s, 72 * s], fill=red)
-        d.polygon([(18 * s, 56 * s), (110 * s, 56 * s), (64 * s, 116 * s)], fill=red)
-    else:
-        hue = (sum(map(ord, name)) * 47) % 255
-        colour = tuple(int(v) for v in (hue, 255 - hue, (hue * 3) % 255)) + (255,)
-        d.ellipse([12 * s, 12 * s, 116 * s, 116 * s], fill=colour)
-        d.ellipse([40 * s, 40 * s, 88 * s, 88 * s], fill=(255, 255, 255, 255))
-    return _as_float(np.asarray(im))
+def _emoji_rendered(char: str, font_path: Path, *, tight: bool = True) -> np.ndarray:
+    return _frame_emoji(render_emoji_bitmap(char, font_path), tight=tight)
+
+
+def _is_emoji_text(text: str) -> bool:
+    """Whether `text` could be an emoji (a short run of non-ASCII symbols), not a file name."""
+    return 0 < len(text) <= 8 and all(ord(c) > 0x2000 for c in text)
 
 
 def load_emoji(name: str, *, tight: bool = True) -> np.ndarray:
-    """A named emoji as float RGBA (square). ``tight`` frames the glyph's own pixels; otherwise
-    the whole em square with the artwork's margins (128×128). Drawn fallback without the font."""
-    if name not in EMOJI:
-        raise BadInput(f"unknown emoji {name!r}; known: {', '.join(sorted(EMOJI))}")
+    """An emoji as float RGBA (square), by built-in name (`EMOJI`) or as the character itself.
+
+    ``tight`` frames the glyph's own pixels; otherwise the whole em square with the artwork's
+    margins (128×128). Built-in names come from the packaged PNGs; a character needs the Noto
+    Color Emoji font.
+
+    Raises:
+        BadInput: an unknown name, or a character without the font (or without a glyph in it).
+    """
+    if name in EMOJI:
+        with Image.open(emoji_file(name)) as im:
+            bitmap = np.asarray(im.convert("RGBA"))
+        return _frame_emoji(bitmap, tight=tight)
+    if not _is_emoji_text(name):
+        raise BadInput(f"unknown emoji {name!r}; known: {', '.join(sorted(EMOJI))}"
+                       " (or give the emoji character itself)")
     font = emoji_font_path()
     if font is None:
-        return _drawn_target(name)
+        raise BadInput(
+            f"the emoji {name} is not built in ({', '.join(sorted(EMOJI))} are) and rendering it"
+            " needs the Noto Color Emoji font: install fonts-noto-color-emoji or set"
+            " SELFORG_EMOJI_FONT to the font file"
+        )
     try:
-        return _emoji_rendered(EMOJI[name], font, tight=tight)
-    except OSError:
-        return _drawn_target(name)
+        return _emoji_rendered(name, font, tight=tight)
+    except OSError as e:
+        raise BadInput(f"cannot read the emoji font {font}: {e}") from None
 
 
 def _read_file(path: Path) -> np.ndarray:
@@ -251,7 +271,8 @@ def load_image(
     """Load an image from a file path or a built-in name (see `list_builtins`).
 
     Args:
-        source: a path, or a built-in name such as ``"brick"`` or ``"lizard"``.
+        source: a path, a built-in name such as ``"brick"`` or ``"lizard"``, or an emoji
+            character (rendered from the Noto Color Emoji font, which then must be installed).
         size: resize to this (int → square; (H, W)), centre-cropping to keep the aspect ratio.
         mode: ``"RGB"``, ``"RGBA"`` or ``"L"``.
 
@@ -270,7 +291,7 @@ def load_image(
         import skimage.data
 
         img = _as_float(getattr(skimage.data, name)())
-    elif name in EMOJI and not Path(name).is_file():
+    elif (name in EMOJI or _is_emoji_text(name)) and not Path(name).is_file():
         img = load_emoji(name)
     else:
         img = _read_file(Path(name))
