@@ -1,4 +1,4 @@
-"""Media: loading (files, built-ins, emoji fallback), PNG/GIF/MP4 writing, grids."""
+"""Media: loading (files, built-ins, packaged emoji), PNG/GIF/MP4 writing, grids, plots."""
 
 import imageio_ffmpeg
 import numpy as np
@@ -150,8 +150,6 @@ def test_image_grid_places_tiles():
 
 
 def test_emoji_em_square_keeps_the_artwork_margins():
-    if media.emoji_font_path() is None:
-        pytest.skip("needs the emoji font (make installs fonts-noto-color-emoji)")
     square = media.load_emoji("lizard", tight=False)
     tight = media.load_emoji("lizard")
     assert square.shape == (128, 128, 4)

@@ -68,6 +68,8 @@ def test_resume_is_bit_exact(tmp_path):
     part = open_run("demo", "fit", cfg, root=tmp_path / "b")
     train_loop(part, state, step_fn, _settings(10))
     part.log({"step": 11, "loss": 123.0})  # written after the checkpoint, then lost in a crash
+    with open(part.metrics_path, "a", encoding="utf-8") as f:
+        f.write('{"step": 12, "lo')  # and the kill came while a line was half-written
     resumed_run = open_run("demo", "fit", cfg, resume=part.path)
     resumed, done, _ = train_loop(resumed_run, state, step_fn, _settings(20))
     assert done == 20

@@ -84,9 +84,10 @@ def add_common(
             type=Path,
             default=None,
             metavar="DIR",
-            help="continue the run in DIR from its latest checkpoint",
+            help="continue the run in DIR from its latest checkpoint (an option that"
+            " contradicts its config.json is refused)",
         )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (default: shown)")
 
 
 def positive_int(text: str) -> int:

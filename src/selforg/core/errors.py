@@ -15,7 +15,8 @@ def require(condition: bool, message: str) -> None:
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the last good checkpoint was kept. Exit 1."""
+    """A metric or the trained state became NaN or infinite; nothing after the last finite
+    checkpoint was written. Exit 1."""
 
 
 class Interrupted(Exception):
