@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from selforg.cli import main
-from selforg.nca import export as ex
+from selforg.nca import codegen as ex
+from selforg.nca.int8 import dequantize
 from selforg.nca.model import MICRO_FILTERS
-from selforg.nca.quantize import dequantize
 from selforg.nca.store import load_model
 
 

@@ -92,7 +92,7 @@ def test_micro_seed_is_noise_in_half_range():
 
 
 def test_simulate_frames_and_damage():
-    from selforg.nca.simulate import simulate
+    from selforg.nca.rollout import simulate
 
     m = MicroNCA("micro-68", key=KEY)
     state, frames = simulate(m, size=(8, 10), steps=20, every=5, damage_at=10)
@@ -119,7 +119,7 @@ def test_rules_are_abstract_or_final():
 
 
 def test_damage_asks_the_rule_what_erased_cells_become():
-    from selforg.nca.simulate import damage, default_damage_mask
+    from selforg.nca.rollout import damage, default_damage_mask
 
     mask = default_damage_mask(9, 9)
     inside = np.asarray(mask[..., 0]) > 0

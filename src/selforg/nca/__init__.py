@@ -4,23 +4,110 @@ Papers: Mordvintsev et al., "Growing Neural Cellular Automata" (Distill 2020); N
 "Self-Organising Textures" (Distill 2021); Mordvintsev & Niklasson, "μNCA: Texture Generation
 with Ultra-Compact Neural Cellular Automata" (arXiv 2111.13545).
 
+One function per command, each taking its config and returning a frozen result:
+`train_grow` (``selforg nca grow train``), `train_texture` (``nca texture train``), `run`
+(``nca run``), `quantize`, `export`, `evaluate` (``nca eval``) and `zoo`.
+
 Example:
-    >>> from selforg.nca import TextureConfig, train_texture, evaluate
-    >>> res = train_texture(TextureConfig(exemplar="brick", model="micro-588", iterations=300))
-    >>> evaluate(str(res.run_dir))["distance_3000"]
+    >>> from selforg.nca import EvalConfig, TextureConfig, evaluate, train_texture
+    >>> cfg = TextureConfig(model="micro-68", size=16, exemplar_size=32, iterations=20)
+    >>> res = train_texture(cfg, out="runs/tiny-texture")
+    >>> evaluate(EvalConfig(model=str(res.run_dir))).distance_1000
+
+The names load on first use, so that ``selforg nca --help`` does not import JAX.
 """
 
-from selforg.nca.config import GrowConfig, PatchLossConfig, TextureConfig, paper_grow, paper_texture
-from selforg.nca.evaluate import evaluate, quantize_model
-from selforg.nca.grow import train_grow
-from selforg.nca.model import GrowingNCA, MicroNCA, TextureNCA, param_count
-from selforg.nca.play import render
-from selforg.nca.simulate import simulate
-from selforg.nca.store import load_model, zoo_index
-from selforg.nca.texture import train_texture
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from selforg.nca.codegen import ExportResult, QuantizeResult, export, quantize
+    from selforg.nca.config import (
+        EvalConfig,
+        ExportConfig,
+        GrowConfig,
+        PatchLossConfig,
+        QuantizeConfig,
+        RunConfig,
+        TextureConfig,
+        ZooConfig,
+        paper_grow,
+        paper_texture,
+    )
+    from selforg.nca.evaluation import EvalResult, evaluate
+    from selforg.nca.grow import train_grow
+    from selforg.nca.model import NCA, GrowingNCA, MicroNCA, TextureNCA, param_count
+    from selforg.nca.play import RunResult, run
+    from selforg.nca.rollout import simulate
+    from selforg.nca.store import Loaded, ZooEntry, ZooResult, load_model, zoo
+    from selforg.nca.texture import train_texture
+    from selforg.nca.training import TrainResult
+
+_WHERE = {
+    "ExportResult": "codegen", "QuantizeResult": "codegen", "export": "codegen",
+    "quantize": "codegen",
+    "EvalConfig": "config", "ExportConfig": "config", "GrowConfig": "config",
+    "PatchLossConfig": "config", "QuantizeConfig": "config", "RunConfig": "config",
+    "TextureConfig": "config", "ZooConfig": "config", "paper_grow": "config",
+    "paper_texture": "config",
+    "EvalResult": "evaluation", "evaluate": "evaluation",
+    "train_grow": "grow",
+    "NCA": "model", "GrowingNCA": "model", "MicroNCA": "model", "TextureNCA": "model",
+    "param_count": "model",
+    "RunResult": "play", "run": "play",
+    "simulate": "rollout",
+    "Loaded": "store", "ZooEntry": "store", "ZooResult": "store", "load_model": "store",
+    "zoo": "store",
+    "train_texture": "texture",
+    "TrainResult": "training",
+}
 
 __all__ = [
-    "GrowConfig", "PatchLossConfig", "TextureConfig", "paper_grow", "paper_texture",
-    "evaluate", "quantize_model", "train_grow", "GrowingNCA", "MicroNCA", "TextureNCA",
-    "param_count", "render", "simulate", "load_model", "zoo_index", "train_texture",
+    "EvalConfig",
+    "EvalResult",
+    "ExportConfig",
+    "ExportResult",
+    "GrowConfig",
+    "GrowingNCA",
+    "Loaded",
+    "MicroNCA",
+    "NCA",
+    "PatchLossConfig",
+    "QuantizeConfig",
+    "QuantizeResult",
+    "RunConfig",
+    "RunResult",
+    "TextureConfig",
+    "TextureNCA",
+    "TrainResult",
+    "ZooConfig",
+    "ZooEntry",
+    "ZooResult",
+    "evaluate",
+    "export",
+    "load_model",
+    "paper_grow",
+    "paper_texture",
+    "param_count",
+    "quantize",
+    "run",
+    "simulate",
+    "train_grow",
+    "train_texture",
+    "zoo",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'selforg.nca' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"selforg.nca.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

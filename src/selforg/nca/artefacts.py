@@ -9,7 +9,7 @@ import numpy as np
 
 from selforg.core import media
 from selforg.core.runs import Run
-from selforg.nca.simulate import simulate
+from selforg.nca.rollout import simulate
 
 STABILITY_AT = (0, 100, 300, 1000, 3000)
 

@@ -93,3 +93,89 @@ def paper_texture(cfg: TextureConfig) -> TextureConfig:
                        lr_decay=0.1, reseed_every=4)
     return replace(cfg, exemplar_size=256, size=128, pool_size=256, min_steps=32,
                    max_steps=128, iterations=10000, stability_every=500)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """`selforg nca run`: a trained model rolled out from its seed.
+
+    Attributes:
+        model: ``zoo:<name>``, a run folder, a checkpoint or a μNCA ``.bin``.
+        size: grid ``(H, W)``; None: the grid it was trained on.
+        steps: total steps.
+        every: keep a frame every this many steps.
+        seed: the seed state's noise (μNCA) and the fire-rate masks.
+        angle: rotate the perception by this many degrees.
+        damage_at: erase a disc after this step (None: no damage).
+        png, gif, mp4: extra copies of the final image / the frames, written where asked (the
+            run folder always holds final.png and rollout.gif).
+    """
+
+    model: str = "zoo:lizard"
+    size: tuple[int, int] | None = None
+    steps: int = 500
+    every: int = 5
+    seed: int = 0
+    angle: float = 0.0
+    damage_at: int | None = None
+    png: str | None = None
+    gif: str | None = None
+    mp4: str | None = None
+
+
+@dataclass(frozen=True)
+class QuantizeConfig:
+    """`selforg nca quantize`: a μNCA at one byte per parameter, scored against its float form.
+
+    Attributes:
+        model: a μNCA run folder, checkpoint, ``.bin`` or ``zoo:<name>``.
+        out: the byte file (None: ``quantized.bin`` in the model's run folder, or a new folder
+            ``runs/nca-quantize/<time>-<name>/`` for a zoo model or a ``.bin``).
+        steps: rollout length of the float-vs-int8 comparison.
+        seed: seed of that rollout.
+    """
+
+    model: str = "zoo:brick"
+    out: str | None = None
+    steps: int = 1000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """`selforg nca export`: a μNCA as a GLSL fragment shader and/or a standalone C program.
+
+    Attributes:
+        model: a μNCA run folder, checkpoint, ``.bin`` or ``zoo:<name>`` (float models are
+            quantised to int8 first).
+        glsl: the shader file to write (None: none).
+        c: the C program to write (None: none).
+    """
+
+    model: str = "zoo:brick"
+    glsl: str | None = None
+    c: str | None = None
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """`selforg nca eval`: how close a trained model comes to its exemplar or target.
+
+    Attributes:
+        model: ``zoo:<name>``, a run folder or a checkpoint.
+        seed: seed of the evaluation rollouts.
+    """
+
+    model: str = "zoo:brick"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ZooConfig:
+    """`selforg nca zoo`: the trained models shipped with the package.
+
+    Attributes:
+        kind: only ``"grow"`` or only ``"texture"`` models (None: all).
+    """
+
+    kind: str | None = None

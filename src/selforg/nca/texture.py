@@ -26,8 +26,7 @@ from selforg.nca.config import TextureConfig
 from selforg.nca.gradnorm import normalize_per_param
 from selforg.nca.images import load_exemplar
 from selforg.nca.model import TEXTURE_MODELS, make_texture_model
-from selforg.nca.rollout import rollout
-from selforg.nca.simulate import run_steps
+from selforg.nca.rollout import rollout, run_steps
 from selforg.nca.training import (
     Prepared,
     Trainer,

@@ -15,7 +15,7 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     """Run zoo models into ``out/nca/``: lizard damage + regrowth GIF, three texture GIFs."""
     from selforg.nca.grow import per_sample_mse
     from selforg.nca.images import load_target
-    from selforg.nca.simulate import simulate
+    from selforg.nca.rollout import simulate
     from selforg.nca.store import load_model, zoo_index
 
     t0 = time.monotonic()

@@ -76,11 +76,12 @@ def write(q: Quantized, path: str | Path, meta: dict | None = None) -> tuple[Pat
     return path, side
 
 
-def read(path: str | Path) -> Quantized:
-    """Read a byte file written by `write` (its ``.json`` must sit next to it).
+def read_meta(path: str | Path) -> dict:
+    """The ``.json`` description next to a byte file: format, variant, scales, and (when
+    written by ``selforg nca quantize``) the training config, so the pair needs no run folder.
 
     Raises:
-        BadInput: missing files, unknown format/variant, or a size that does not fit.
+        BadInput: missing or unreadable files, or not this format.
     """
     path = Path(path)
     side = path.with_name(path.name + ".json")
@@ -88,10 +89,22 @@ def read(path: str | Path) -> Quantized:
         raise BadInput(f"{path} (and {side.name}) must both exist for a quantised μNCA")
     try:
         info = json.loads(side.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BadInput(f"{side} is unreadable ({e})") from None
-    if info.get("format") != FORMAT or info.get("variant") not in MICRO_FILTERS:
+    if (not isinstance(info, dict) or info.get("format") != FORMAT
+            or info.get("variant") not in MICRO_FILTERS):
         raise BadInput(f"{side} is not a {FORMAT} description")
+    return info
+
+
+def read(path: str | Path) -> Quantized:
+    """Read a byte file written by `write` (its ``.json`` must sit next to it).
+
+    Raises:
+        BadInput: missing files, unknown format/variant, or a size that does not fit.
+    """
+    path = Path(path)
+    info = read_meta(path)
     c = len(MICRO_FILTERS[info["variant"]])
     data = np.frombuffer(path.read_bytes(), np.int8)
     if data.size != c * (4 * c + 1):

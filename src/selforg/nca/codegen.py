@@ -1,10 +1,11 @@
-"""Export a quantised μNCA as a GLSL fragment shader and as a standalone C program
+"""``selforg nca quantize`` and ``selforg nca export``: a μNCA at one byte per parameter, and
+as a GLSL fragment shader and a standalone C program
 (Mordvintsev & Niklasson, "μNCA: Texture Generation with Ultra-Compact Neural Cellular
 Automata", arXiv 2111.13545, whose models ran as a few lines of GLSL).
 
 Both carry the int8 weights (one byte per parameter) and the two per-tensor scales of
-`quantize.Quantized`; the dequantised weight is ``float(q) · scale`` in float32, as in
-`quantize.dequantize`.
+`int8.Quantized`; the dequantised weight is ``float(q) · scale`` in float32, as in
+`int8.dequantize`.
 
 The C program and `numpy_run` (the Python reference) perform the same float32 operations in
 the same order, so their states are bit-identical:
@@ -21,16 +22,22 @@ fast-math, or fused multiply-adds would change the last bits.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from selforg.core.config import to_dict
 from selforg.core.errors import BadInput
 from selforg.core.grid import KERNELS
-from selforg.core.runs import atomic_write_bytes
-from selforg.nca import quantize as qz
+from selforg.core.runs import atomic_write_bytes, open_run
+from selforg.nca import int8 as qz
+from selforg.nca.config import ExportConfig, QuantizeConfig
+from selforg.nca.evaluation import texture_score
+from selforg.nca.images import load_exemplar
+from selforg.nca.int8 import Quantized
 from selforg.nca.model import MICRO_FILTERS, MicroNCA
-from selforg.nca.quantize import Quantized
 from selforg.nca.store import load_model
 
 _KIND = {"lap": 0, "sobel_x": 1, "sobel_y": 2}
@@ -272,23 +279,134 @@ def glsl_shader(q: Quantized) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export(spec: str | Path, *, glsl: str | Path | None = None,
-           c: str | Path | None = None) -> list[Path]:
+@dataclass(frozen=True)
+class ExportResult:
+    """What `export` wrote (`run_dir` is None: the files go where the config says).
+
+    Attributes:
+        files: the shader and/or C program written.
+        variant: the μNCA variant (``micro-264`` …).
+        bytes: its parameter count, one byte each.
+    """
+
+    files: tuple[Path, ...]
+    variant: str
+    bytes: int
+    run_dir: Path | None = None
+
+
+def export(cfg: ExportConfig, *, out: str | Path | None = None,
+           quiet: bool = True) -> ExportResult:
     """Write the GLSL shader and/or the C program of a μNCA (``zoo:<name>``, a run folder, a
-    checkpoint or a ``.bin``; a float model is quantised to int8 first). Returns the paths.
+    checkpoint or a ``.bin``; a float model is quantised to int8 first).
+
+    Args:
+        cfg: the model and the files to write (`ExportConfig`).
+        out, quiet: accepted for the common shape; the files are those of `cfg`.
 
     Raises:
         BadInput: nothing to write, or the model is not a μNCA.
+
+    Example:
+        >>> export(ExportConfig(model="zoo:brick", c="brick.c")).files
+        (PosixPath('brick.c'),)
     """
-    if glsl is None and c is None:
+    del out, quiet
+    if cfg.glsl is None and cfg.c is None:
         raise BadInput("nothing to export: give --glsl FILE and/or --c FILE")
-    loaded = load_model(spec)
+    loaded = load_model(cfg.model)
     if not isinstance(loaded.model, MicroNCA):
-        raise BadInput(f"{spec} is not a μNCA (only micro-68..micro-588 export)")
+        raise BadInput(f"{cfg.model} is not a μNCA (only micro-68..micro-588 export)")
     q = loaded.quantized or qz.quantize(loaded.model)
     written = []
-    for path, text in ((glsl, glsl_shader), (c, c_program)):
+    for path, text in ((cfg.glsl, glsl_shader), (cfg.c, c_program)):
         if path is not None:
             atomic_write_bytes(Path(path), text(q).encode())
             written.append(Path(path))
-    return written
+    return ExportResult(tuple(written), q.variant, q.nbytes)
+
+
+@dataclass(frozen=True)
+class QuantizeResult:
+    """What `quantize` wrote and how the int8 model scores next to the float one.
+
+    Attributes:
+        bytes_file: the byte file (one byte per parameter).
+        scales_file: its ``.json`` (variant, scales, training config).
+        bytes: the parameter count.
+        int8_distance: evaluation texture distance of the int8 model after `steps` steps.
+        float_distance: the same for the float model it came from; None when the source holds
+            int8 weights only (a ``.bin`` or a byte-only zoo model): nothing to compare.
+        steps: rollout length of the comparison.
+        note: one line on what was compared.
+        run_dir: the folder created for the files (None when they went into the source's run
+            folder or to ``cfg.out``).
+    """
+
+    bytes_file: Path
+    scales_file: Path
+    bytes: int
+    int8_distance: float
+    float_distance: float | None
+    steps: int
+    note: str
+    run_dir: Path | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+
+
+def _name(spec: str) -> str:
+    return spec[4:] if spec.startswith("zoo:") else Path(spec).stem or "model"
+
+
+def quantize(cfg: QuantizeConfig, *, out: str | Path | None = None, quiet: bool = True,
+             root: str | Path = "runs") -> QuantizeResult:
+    """Quantise a μNCA to int8, write the byte file (with its config), and compare the
+    evaluation texture distance of the float and the int8 model over the same rollout.
+
+    Args:
+        cfg: the model, the byte file, and the comparison's steps and seed (`QuantizeConfig`).
+        out: the folder for the files when `cfg.out` is not given and the model comes from
+            the zoo or a ``.bin`` (default ``<root>/nca-quantize/<time>-<name>/``).
+        quiet: accepted for the common shape.
+
+    Raises:
+        BadInput: the model is not a μNCA.
+
+    Example:
+        >>> res = quantize(QuantizeConfig(model="runs/nca-texture/my-run"))  # doctest: +SKIP
+        >>> res.float_distance, res.int8_distance
+    """
+    del quiet
+    loaded = load_model(cfg.model)
+    if not isinstance(loaded.model, MicroNCA):
+        raise BadInput(f"{cfg.model} is not a μNCA (only micro-68..micro-588 quantise to bytes)")
+    q = loaded.quantized or qz.quantize(loaded.model)
+    run_dir = None
+    if cfg.out is not None:
+        path = Path(cfg.out)
+        if path.suffix != ".bin":
+            raise BadInput(f"--out {path}: the byte file's name must end in .bin")
+    elif loaded.quantized is None and not cfg.model.startswith("zoo:"):
+        spec = Path(cfg.model)
+        path = (spec if spec.is_dir() else spec.parent) / "quantized.bin"
+        if path.parent.name == "checkpoints":
+            path = path.parent.parent / "quantized.bin"
+    else:
+        rec = open_run("nca", "quantize", cfg, out=out, name=_name(cfg.model), root=root)
+        run_dir = rec.path
+        path = rec.path / f"{_name(cfg.model)}.bin"
+    mc = loaded.config
+    meta = {"source": loaded.source, "kind": "texture", "config": to_dict(mc)}
+    bytes_file, side = qz.write(q, path, meta)
+    exemplar = load_exemplar(mc.exemplar, mc.exemplar_size)
+    int8_d = texture_score(qz.dequantize(q), exemplar, mc.size, cfg.steps, cfg.seed)
+    if loaded.quantized is None:
+        float_d = texture_score(loaded.model, exemplar, mc.size, cfg.steps, cfg.seed)
+        note = f"float model of {loaded.source} vs its int8 form, {cfg.steps} steps"
+    else:
+        float_d = None
+        note = (f"{loaded.source} holds int8 weights only (no float weights ship with it):"
+                f" int8_distance scores them; there is no float model to compare")
+    return QuantizeResult(bytes_file, side, q.nbytes, int8_d, float_d, cfg.steps, note, run_dir)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selforg.core.errors import BadInput
-from selforg.nca import quantize as qz
+from selforg.nca import int8 as qz
 from selforg.nca.model import MICRO_FILTERS, MicroNCA
 
 
