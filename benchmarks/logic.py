@@ -45,9 +45,9 @@ def _training_rate(iters: int) -> tuple[float, float]:
 
     from selforg.core.jaxsetup import enable_compile_cache
     from selforg.logic.config import preset
+    from selforg.logic.learn import initial_state, make_step
     from selforg.logic.model import build_wiring
     from selforg.logic.tasks import make_task
-    from selforg.logic.train import initial_state, make_step
 
     enable_compile_cache()
     cfg = preset("life")
@@ -71,8 +71,8 @@ def _lizard_step_seconds(rounds: int, steps: int) -> dict[str, float]:
 
     from selforg.logic import model
     from selforg.logic.config import preset
+    from selforg.logic.learn import initial_state, make_step
     from selforg.logic.tasks import make_task
-    from selforg.logic.train import initial_state, make_step
 
     cfg = preset("lizard")
     wiring = model.build_wiring(cfg)

@@ -126,7 +126,8 @@ def test_c_export_equals_engine_and_jax(tmp_path, which):
         want = life_steps(grid[..., 0], STEPS)[..., None]
     else:
         want = jax_hard(circuit, grid, STEPS)
-    res = subprocess.run([str(exe), "5", "128", str(STEPS)], input=grid.tobytes(),
+    # WIDTH HEIGHT STEPS, as every exported program takes its sizes
+    res = subprocess.run([str(exe), "128", "5", str(STEPS)], input=grid.tobytes(),
                          capture_output=True, check=True)
     got = np.frombuffer(res.stdout, np.uint8).reshape(grid.shape)
     engine, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS)

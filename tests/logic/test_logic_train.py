@@ -14,6 +14,7 @@ from selforg.core.media import emoji_font_path
 from selforg.logic import gates, model
 from selforg.logic.circuit import load
 from selforg.logic.config import LogicConfig, preset
+from selforg.logic.learn import circuit_from_run
 from selforg.logic.model import (
     build_wiring,
     cell_update,
@@ -23,7 +24,7 @@ from selforg.logic.model import (
     take_pair,
 )
 from selforg.logic.tasks import checkerboard, colour_g, life_boards, lizard_target, make_task
-from selforg.logic.train import circuit_from_run, train
+from selforg.logic.train import train
 
 TINY = LogicConfig(
     experiment="checkerboard", height=4, width=4, channels=2, steps=2, batch=2, iters=6,
@@ -115,10 +116,10 @@ def test_tiny_training_run_and_resume(tmp_path):
     assert results["converged"] == (check["exact"] == check["rollouts"])
     assert (tmp_path / "a" / "final.png").stat().st_size > 0
     # resuming a finished run continues from its checkpoint and changes nothing
-    again = train(TINY, resume=tmp_path / "a", quiet=True)
+    again = train(TINY, resume=tmp_path / "a")
     assert again.steps == 6 and again.circuit.to_dict() == circuit.to_dict()
     # a longer total continues it: the same run as one started with 10 iterations
-    longer = train(TINY, resume=tmp_path / "a", quiet=True, iters=10)
+    longer = train(dataclasses.replace(TINY, iters=10), resume=tmp_path / "a", quiet=True)
     direct = train(dataclasses.replace(TINY, iters=10), out=tmp_path / "b", quiet=True)
     assert longer.steps == direct.steps == 10
     assert longer.circuit.to_dict() == direct.circuit.to_dict()
@@ -127,7 +128,7 @@ def test_tiny_training_run_and_resume(tmp_path):
     assert logged[0] == logged[1] and len(logged[0]) == 5
     assert json.loads((tmp_path / "a" / "config.json").read_text())["config"]["iters"] == 10
     with pytest.raises(BadInput, match="below the 10 steps"):
-        train(TINY, resume=tmp_path / "a", quiet=True, iters=8)
+        train(dataclasses.replace(TINY, iters=8), resume=tmp_path / "a", quiet=True)
 
 
 def test_train_cli_rejects_bad_values(capsys):
@@ -170,8 +171,8 @@ def test_update_inputs_checked(capsys):
 
 
 def test_zoo_colour_circuit_grows_the_g_exactly():
+    from selforg.logic.learn import final_check
     from selforg.logic.model import circuit_params
-    from selforg.logic.train import final_check
     from selforg.logic.zoo import zoo_circuit
 
     circuit, cfg = zoo_circuit("colors"), preset("colors")
@@ -183,8 +184,8 @@ def test_zoo_colour_circuit_grows_the_g_exactly():
 
 
 def test_zoo_lizard_circuit_grows_the_lizard_exactly_also_on_40x40():
+    from selforg.logic.learn import final_check, larger_grid_check
     from selforg.logic.model import circuit_params
-    from selforg.logic.train import final_check, larger_grid_check
     from selforg.logic.zoo import zoo_circuit
 
     circuit, cfg = zoo_circuit("lizard"), preset("lizard")
@@ -205,8 +206,8 @@ def test_tour_grows_the_zoo_lizard_in_the_packed_engine(tmp_path):
 
 
 def test_larger_grid_check_counts_cells():
+    from selforg.logic.learn import larger_grid_check
     from selforg.logic.model import init_params
-    from selforg.logic.train import larger_grid_check
 
     cfg = preset("lizard", channels=8, update_widths=(32, 16, 8), update_inputs=0, steps=2)
     wiring, task = build_wiring(cfg), make_task(cfg)
@@ -221,8 +222,8 @@ def test_larger_grid_check_counts_cells():
 
 
 def test_final_check_counts_exact_rollouts():
+    from selforg.logic.learn import final_check
     from selforg.logic.model import circuit_params
-    from selforg.logic.train import final_check
     from selforg.logic.zoo import zoo_circuit
 
     circuit = zoo_circuit("checkerboard")
@@ -239,7 +240,7 @@ def test_final_check_counts_exact_rollouts():
 
 
 def test_gate_noise_and_straight_through_change_only_the_training_rollout(capsys):
-    from selforg.logic.train import initial_state, make_step
+    from selforg.logic.learn import initial_state, make_step
 
     wiring = build_wiring(TINY)
     task = make_task(TINY)
@@ -265,9 +266,9 @@ def test_gate_noise_and_straight_through_change_only_the_training_rollout(capsys
 def test_fixed_batch_keeps_exact_parameters():
     """Lizard and colour runs see one fixed rollout: once it is exact, the step keeps it."""
     from selforg.logic import gates
+    from selforg.logic.learn import initial_state, make_step
     from selforg.logic.model import coefficients, init_params, rollout
     from selforg.logic.tasks import Task
-    from selforg.logic.train import initial_state, make_step
 
     cfg = dataclasses.replace(TINY, experiment="lizard", boundary="periodic", batch=1)
     wiring = build_wiring(cfg)
@@ -291,3 +292,24 @@ def test_fixed_batch_keeps_exact_parameters():
     same = jax.tree.map(np.array_equal, state[0], init_params(wiring))
     assert not all(jax.tree.leaves(same))
     assert not make_task(TINY).fixed_batch and not make_task(preset("life")).fixed_batch
+
+
+def test_cli_resume_extends_with_iterations_and_refuses_a_conflicting_setting(tmp_path, capsys):
+    train(TINY, out=tmp_path / "a")
+    run = str(tmp_path / "a")
+    assert main(["logic", "train", "checkerboard", "--resume", run, "--lr", "0.1",
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "lr (saved 0.05, given 0.1)" in err[0]
+    assert main(["logic", "train", "checkerboard", "--resume", run, "--out",
+                 str(tmp_path / "b"), "--quiet"]) == 2
+    capsys.readouterr()
+    # the old name --iters and the one name --iterations both set the new total
+    assert main(["logic", "train", "checkerboard", "--resume", run, "--iters", "8",
+                 "--quiet"]) == 0
+    assert main(["logic", "train", "checkerboard", "--resume", run, "--iterations", "10",
+                 "--quiet"]) == 0
+    direct = train(dataclasses.replace(TINY, iters=10), out=tmp_path / "c")
+    assert load(tmp_path / "a" / "circuit.json").to_dict() == direct.circuit.to_dict()
+    saved = json.loads((tmp_path / "a" / "config.json").read_text())["config"]
+    assert saved == json.loads((tmp_path / "c" / "config.json").read_text())["config"]

@@ -9,8 +9,12 @@ whose C outputs are the cell's next state.
 The file format (``selforg-logic-circuit/1``)::
 
     {"format": "selforg-logic-circuit/1", "channels": C, "kernels": K, "boundary": "periodic",
+     "config": {"experiment": "life", "steps": 1, ...},
      "perception": [{"a": [...], "b": [...], "ops": [[...] * K]}, ...],
      "update": [{"a": [...], "b": [...], "ops": [...]}, ...]}
+
+``config`` (optional) is the `LogicConfig` the circuit was trained with, so a circuit file alone
+says how to regrow, check or retrain it; files written before it existed load without one.
 
 `netlist` flattens a circuit into straight-line bitwise instructions over registers (the form the
 packed engine and the C export run); with ``prune=True`` pass-through gates become wires and gates
@@ -27,8 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from selforg.core.config import from_dict as config_from_dict
+from selforg.core.config import to_dict as config_to_dict
 from selforg.core.errors import BadInput
 from selforg.logic import gates
+from selforg.logic.config import LogicConfig, validate
 
 FORMAT = "selforg-logic-circuit/1"
 
@@ -51,15 +58,20 @@ class Layer:
         return len(self.a)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Circuit:
-    """A discrete logic CA rule. See the module docstring for the meaning of each part."""
+    """A discrete logic CA rule. See the module docstring for the meaning of each part.
+
+    Attributes:
+        config: the training config (None for a hand-built circuit or an old file).
+    """
 
     channels: int
     kernels: int
     boundary: str
     perception: tuple[Layer, ...]
     update: tuple[Layer, ...]
+    config: LogicConfig | None = None
 
     @property
     def perception_bits(self) -> int:
@@ -75,14 +87,17 @@ class Circuit:
             ops = l.ops.tolist() if per_kernel else l.ops[0].tolist()
             return {"a": l.a.tolist(), "b": l.b.tolist(), "ops": ops}
 
-        return {
+        out: dict[str, Any] = {
             "format": FORMAT,
             "channels": self.channels,
             "kernels": self.kernels,
             "boundary": self.boundary,
-            "perception": [layer(l, True) for l in self.perception],
-            "update": [layer(l, False) for l in self.update],
         }
+        if self.config is not None:
+            out["config"] = config_to_dict(self.config)
+        out["perception"] = [layer(l, True) for l in self.perception]
+        out["update"] = [layer(l, False) for l in self.update]
+        return out
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -151,7 +166,17 @@ def from_dict(d: Any) -> Circuit:
         n_in = layer.width
     if n_in != c:
         raise BadInput(f"the last update layer has {n_in} gates but the circuit has {c} channels")
-    return Circuit(c, k, d["boundary"], tuple(perception), tuple(update))
+    config = None
+    if d.get("config") is not None:
+        config = config_from_dict(LogicConfig, d["config"])
+        validate(config)
+        shape = (c, k, d["boundary"], tuple(l.width for l in perception),
+                 tuple(l.width for l in update))
+        if shape != (config.channels, config.kernels, config.boundary,
+                     config.perception_widths[1:], config.update_widths):
+            raise BadInput("the circuit's config disagrees with its channels, kernels, boundary"
+                           " or layer widths")
+    return Circuit(c, k, d["boundary"], tuple(perception), tuple(update), config)
 
 
 def load(path: str | Path) -> Circuit:
@@ -333,30 +358,75 @@ def _prune(net: Netlist) -> Netlist:
     )
 
 
-def stats(circuit: Circuit) -> dict[str, Any]:
-    """Gate counts of a circuit.
+def live_gates(circuit: Circuit) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Which gates some output depends on, following each gate's wires back from the outputs.
+
+    A gate's output depends on an input it reads (`gates.USES`: a pass-through reads one, a
+    constant none), so a pass-through passes dependence on and a constant stops it; nothing is
+    simplified first (``AND(x, x)`` still reads x). A kernel gate is live when any channel's
+    instance of it is.
 
     Returns:
-        dict with ``gates`` (every gate; kernels counted once each, not per channel),
-        ``active`` (gates that are not pass-throughs), ``active_after_pruning`` (of those, the
-        ones some output depends on), ``ops_per_cell`` (bitwise operations of one cell update in
-        the pruned netlist, perception instanced per channel), and ``op_counts`` (gate name ->
-        count among the active gates after pruning).
+        (perception, update): bool arrays shaped like each layer's ``ops`` ((K, out), (1, out)).
     """
-    total = sum(l.ops.size for l in circuit.perception + circuit.update)
-    active = sum(
-        int(np.isin(l.ops, gates.PASS_THROUGH, invert=True).sum())
-        for l in circuit.perception + circuit.update
-    )
+    update = [np.zeros(l.ops.shape, bool) for l in circuit.update]
+    update[-1][:] = True
+    inputs_live = np.zeros(circuit.update_inputs, bool)
+    for li in range(len(circuit.update) - 1, -1, -1):
+        layer = circuit.update[li]
+        target = update[li - 1][0] if li else inputs_live
+        _mark_inputs(layer.ops[0], layer.a, layer.b, update[li][0], target)
+    c, bits, k = circuit.channels, circuit.perception_bits, circuit.kernels
+    # update inputs: C own bits, then kernel outputs in (channel, bit, kernel) order
+    outputs_live = inputs_live[c:].reshape(c, bits, k).any(axis=0).T  # (K, bits)
+    perception = [np.zeros(l.ops.shape, bool) for l in circuit.perception]
+    perception[-1][:] = outputs_live
+    for li in range(len(circuit.perception) - 1, 0, -1):
+        layer = circuit.perception[li]
+        for kk in range(k):
+            _mark_inputs(layer.ops[kk], layer.a, layer.b, perception[li][kk],
+                         perception[li - 1][kk])
+    return perception, update
+
+
+def _mark_inputs(ops: np.ndarray, a: np.ndarray, b: np.ndarray, live: np.ndarray,
+                 target: np.ndarray) -> None:
+    for j in np.flatnonzero(live):
+        use_a, use_b = gates.USES[int(ops[j])]
+        if use_a:
+            target[a[j]] = True
+        if use_b:
+            target[b[j]] = True
+
+
+def stats(circuit: Circuit) -> dict[str, Any]:
+    """Gate counts of a circuit (kernel gates counted once per kernel, not per channel).
+
+    Returns:
+        dict with ``gates`` (every gate), ``active`` (gates that are not pass-throughs),
+        ``active_paper`` (the count the paper reports as active gates: not a pass-through, and
+        some output depends on it, see `live_gates`), ``active_after_pruning`` (gates left once
+        `netlist` has also folded constants, double negations and duplicates), ``ops_per_cell``
+        (bitwise operations of one cell update in the pruned netlist, perception instanced per
+        channel), and ``op_counts`` (gate name -> count among the gates after pruning, each named
+        by the operation it computes there).
+    """
+    layers = circuit.perception + circuit.update
+    total = sum(l.ops.size for l in layers)
+    active = [np.isin(l.ops, gates.PASS_THROUGH, invert=True) for l in layers]
+    live_per, live_upd = live_gates(circuit)
+    paper = sum(int((m & live).sum()) for m, live in zip(active, live_per + live_upd,
+                                                         strict=True))
     pruned = netlist(circuit, prune=True)
-    kept = sorted(set(pruned.origin))
-    names = Counter()
-    for section, li, k, j in kept:
-        layers = circuit.perception if section == "perception" else circuit.update
-        names[gates.NAMES[int(layers[li].ops[k, j])]] += 1
+    # each kept gate named by what it computes once simplified (a pass-through of a constant
+    # is that constant), at its first instance
+    first_op = dict(zip(reversed(pruned.origin), reversed(pruned.ops.tolist()), strict=True))
+    kept = sorted(first_op)
+    names = Counter(gates.NAMES[first_op[o]] for o in kept)
     return {
         "gates": int(total),
-        "active": int(active),
+        "active": int(sum(int(m.sum()) for m in active)),
+        "active_paper": paper,
         "active_after_pruning": len(kept),
         "ops_per_cell": len(pruned.ops),
         "op_counts": dict(names.most_common()),
@@ -380,5 +450,5 @@ def pruned_circuit(circuit: Circuit) -> Circuit:
 
     return Circuit(
         circuit.channels, circuit.kernels, circuit.boundary,
-        clean("perception", circuit.perception), clean("update", circuit.update),
+        clean("perception", circuit.perception), clean("update", circuit.update), circuit.config,
     )

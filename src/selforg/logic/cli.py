@@ -1,6 +1,10 @@
-"""``selforg logic ...``: train logic CA circuits, show, verify, run and export them.
+"""``selforg logic ...``: train logic CA circuits, show, verify, run and export them, list the zoo.
 
-Miotti et al., "Differentiable Logic Cellular Automata" (2025). Every verb is one library call.
+Miotti et al., "Differentiable Logic Cellular Automata" (2025). Every verb is one library call
+(`selforg.logic.train`, `show`, `verify_life`, `run`, `export_c`, `zoo`): parse, build the
+config, call, print. Options that set a config field default to None, so only what the user
+typed changes the config (and, with --resume, is compared with the run's saved one). Nothing
+here imports JAX: `logic train` does so when it starts training.
 """
 
 from __future__ import annotations
@@ -12,13 +16,29 @@ from pathlib import Path
 from selforg.core.cli import (
     Parser,
     add_common,
+    add_iterations,
+    base_config,
     existing_path,
     nonneg_int,
+    output_file,
     positive_float,
     positive_int,
     probability,
-    require,
 )
+from selforg.core.config import replace
+from selforg.logic.config import (
+    DAMAGE_MODES,
+    EXPERIMENTS,
+    PRESETS,
+    ExportConfig,
+    RunConfig,
+    ShowConfig,
+    VerifyConfig,
+    ZooConfig,
+    preset,
+)
+
+CIRCUIT_HELP = "zoo:NAME (`selforg logic zoo` lists them), a circuit .json file, or a run folder"
 
 
 def _box(text: str) -> tuple[int, int, int, int]:
@@ -45,92 +65,165 @@ def _widths(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _show_widths(widths: tuple[int, ...]) -> str:
+    """(256,)*10 + (128, 64) -> ``256x10,128,64`` (the form `_widths` reads)."""
+    parts, i = [], 0
+    while i < len(widths):
+        j = i
+        while j < len(widths) and widths[j] == widths[i]:
+            j += 1
+        parts.append(f"{widths[i]}x{j - i}" if j - i > 1 else str(widths[i]))
+        i = j
+    return ",".join(parts)
+
+
+def _preset_default(field: str, show=str) -> str:
+    """``default 0.05`` or ``default per experiment: life 0.05, lizard 0.06, ...``."""
+    values = {name: show(getattr(PRESETS[name], field)) for name in EXPERIMENTS}
+    if len(set(values.values())) == 1:
+        return f"default {next(iter(values.values()))}"
+    return "default per experiment: " + ", ".join(f"{k} {v}" for k, v in values.items())
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("logic", help="differentiable logic-gate cellular automata")
     verbs = p.add_subparsers(dest="verb", required=True, parser_class=Parser)
+    _add_train(verbs)
 
-    t = verbs.add_parser("train", help="learn a circuit: life, checkerboard, lizard, colors")
-    t.add_argument("experiment", choices=["life", "checkerboard", "lizard", "colors"])
-    t.add_argument("--async", dest="asynchronous", action="store_true",
-                   help="asynchronous updates (fire rate 0.6; checkerboard preset)")
-    t.add_argument("--iters", type=positive_int, default=None,
-                   help="maximum iterations; with --resume, the new total (continues a run)")
-    t.add_argument("--lr", type=positive_float, default=None, help="learning rate")
-    t.add_argument("--batch", type=positive_int, default=None, help="rollouts per iteration")
-    t.add_argument("--wiring", choices=["unique", "random"], default=None)
-    t.add_argument("--wiring-draw", choices=["numpy", "reference"], default=None,
-                   help="reference: permutations drawn as the paper's notebook draws them")
-    t.add_argument("--gate-noise", type=float, default=None, metavar="SCALE",
-                   help="Gumbel noise on the gate logits in the training rollout (0 = the paper)")
-    t.add_argument("--straight-through", action="store_true", default=None,
-                   help="train the discrete gates, gradients through the soft ones (with"
-                   " --gate-noise 1: Gumbel logic gate networks)")
-    t.add_argument("--grid", type=positive_int, default=None, help="training grid side")
-    t.add_argument("--rollout-steps", type=positive_int, default=None,
-                   help="automaton steps per rollout")
-    t.add_argument("--kernels", type=positive_int, default=None, help="perception kernels")
-    t.add_argument("--channels", type=positive_int, default=None,
-                   help="bits per cell (= the last update width)")
-    t.add_argument("--update-widths", type=_widths, default=None, metavar="W[xN],...",
-                   help="update layers, e.g. 256x10,128,64,32,16,8,8 (last = channels)")
-    t.add_argument("--update-inputs", type=int, default=None, metavar="N",
-                   help="wire the first update layer from the first N of its inputs (0 = all, as"
-                   " in the paper; the colors preset uses 257)")
-    add_common(t, seed=None)
-    t.add_argument("--seed", type=int, default=None, help="random seed (default: the preset's)")
-    t.set_defaults(func=_train)
-
-    s = verbs.add_parser("show", help="summary and graph picture of a circuit file")
-    s.add_argument("circuit", type=existing_path)
-    s.add_argument("--png", type=Path, default=None, help="picture path (default CIRCUIT.png)")
-    s.add_argument("--json", action="store_true", help="print the counts as JSON")
+    s = verbs.add_parser("show", help="gate counts and a picture of a circuit's pruned graph")
+    s.add_argument("circuit", help=CIRCUIT_HELP)
+    s.add_argument("--png", type=output_file, default=None, metavar="FILE",
+                   help="draw the pruned graph into FILE (default: circuit.png in the circuit's"
+                   " run folder; none for a zoo circuit or a loose file)")
+    s.add_argument("--json", action="store_true", help="print the counts as one JSON line")
+    add_common(s, seed=None, out=False, resume=False)
     s.set_defaults(func=_show)
 
-    v = verbs.add_parser("verify-life", help="compare a circuit with true Life (128², 300 steps)")
-    v.add_argument("circuit", type=existing_path)
-    v.add_argument("--size", type=positive_int, default=128, help="grid side, multiple of 64")
-    v.add_argument("--steps", type=positive_int, default=300)
-    v.add_argument("--seed", type=int, default=0)
+    d = VerifyConfig()
+    v = verbs.add_parser("verify-life", help="compare a circuit with true Life, every cell and"
+                         " step; exit 1 if any differs")
+    v.add_argument("circuit", help=CIRCUIT_HELP)
+    v.add_argument("--size", type=positive_int, default=None, metavar="N",
+                   help=f"side of the periodic grid, a multiple of 64 (default {d.size})")
+    v.add_argument("--steps", type=positive_int, default=None, metavar="N",
+                   help=f"steps compared (default {d.steps})")
+    v.add_argument("--density", type=probability, default=None, metavar="P",
+                   help=f"live cells at the start (default {d.density})")
+    add_common(v, seed=d.seed, out=False, resume=False)
+    _add_out(v)
     v.set_defaults(func=_verify)
 
-    r = verbs.add_parser("run", help="run a circuit on a large bit-packed grid")
-    r.add_argument("circuit", type=existing_path)
-    r.add_argument("--size", type=positive_int, default=1024, help="grid side, multiple of 64")
-    r.add_argument("--steps", type=nonneg_int, default=1000)
-    r.add_argument("--init", type=existing_path, default=None,
-                   help="initial grid: .npy (H, W[, C]) or an image (bright = 1)")
-    r.add_argument("--density", type=probability, default=0.5, help="random initial density")
+    d = RunConfig()
+    r = verbs.add_parser("run", help="run a circuit on a large bit-packed grid (no JAX)")
+    r.add_argument("circuit", help=CIRCUIT_HELP)
+    r.add_argument("--size", type=positive_int, default=None, metavar="N",
+                   help=f"grid side, a multiple of 64 (default {d.size}; ignored with --init)")
+    r.add_argument("--steps", type=nonneg_int, default=None, metavar="N",
+                   help=f"automaton steps (default {d.steps})")
+    r.add_argument("--init", type=existing_path, default=None, metavar="FILE",
+                   help="initial grid: .npy (H, W[, C]) or an image, bright = 1 (default:"
+                   " random bits)")
+    r.add_argument("--density", type=probability, default=None, metavar="P",
+                   help=f"1 bits in the random initial grid (default {d.density})")
     r.add_argument("--async", dest="fire_rate", nargs="?", const=0.6, default=None,
-                   type=probability, help="asynchronous updates (fire rate, default 0.6)")
-    r.add_argument("--damage-at", type=nonneg_int, default=None, help="step of the damage")
-    r.add_argument("--damage-box", type=_box, default=None, help="X,Y,W,H (default centre)")
-    r.add_argument("--damage-mode", choices=["erase", "random"], default="erase")
-    r.add_argument("--gif", type=Path, default=None, help="write an animation (top-left 256²)")
-    r.add_argument("--threads", type=positive_int, default=None)
-    r.add_argument("--seed", type=int, default=0)
+                   type=probability, metavar="RATE",
+                   help="asynchronous updates, each cell firing with RATE per step (RATE"
+                   " default 0.6; default: synchronous)")
+    r.add_argument("--damage-at", type=nonneg_int, default=None, metavar="STEP",
+                   help="damage the grid at STEP (default: none; with --damage-box: half-way)")
+    r.add_argument("--damage-box", type=_box, default=None, metavar="X,Y,W,H",
+                   help="the damaged box (default: the centre half of the grid)")
+    r.add_argument("--damage-mode", choices=DAMAGE_MODES, default=None,
+                   help=f"erase it or fill it with random bits (default {d.damage_mode})")
+    r.add_argument("--gif", type=output_file, default=None, metavar="FILE",
+                   help="write an animation of the top-left 256² cells (default: none)")
+    r.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                   help="Numba threads (default: all cores)")
+    add_common(r, seed=d.seed, out=False, resume=False)
+    _add_out(r)
     r.set_defaults(func=_run)
 
-    e = verbs.add_parser("export-c", help="write the circuit as a standalone C program")
-    e.add_argument("circuit", type=existing_path)
-    e.add_argument("output", type=Path)
+    e = verbs.add_parser("export-c", help="write the circuit as a standalone C program"
+                         " (./prog WIDTH HEIGHT STEPS < in > out)")
+    e.add_argument("circuit", help=CIRCUIT_HELP)
+    e.add_argument("output", type=output_file, help="the .c file to write")
+    add_common(e, seed=None, out=False, resume=False)
     e.set_defaults(func=_export)
+
+    z = verbs.add_parser("zoo", help="list the trained circuits shipped with the package")
+    z.add_argument("--json", action="store_true", help="one JSON object per circuit")
+    add_common(z, seed=None, out=False, resume=False)
+    z.set_defaults(func=_zoo)
+
+
+def _add_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="also write config.json and results.json into this new folder"
+                        " (default: print them only)")
+
+
+def _add_train(verbs) -> None:
+    t = verbs.add_parser("train", help="learn a circuit: life, checkerboard, lizard, colors")
+    t.add_argument("experiment", choices=EXPERIMENTS,
+                   help="what to learn (each has the paper's settings as its preset)")
+    t.add_argument("--async", dest="asynchronous", action="store_true", default=None,
+                   help="asynchronous updates at fire rate 0.6 (the checkerboard's async"
+                   " preset: 14×14, 50 steps; default: synchronous)")
+    add_iterations(t, _preset_default("iters").removeprefix("default "), aliases=("--iters",))
+    t.add_argument("--lr", type=positive_float, default=None,
+                   help=f"learning rate ({_preset_default('lr')})")
+    t.add_argument("--batch", type=positive_int, default=None, metavar="N",
+                   help=f"rollouts per step ({_preset_default('batch')})")
+    t.add_argument("--wiring", choices=["unique", "random"], default=None,
+                   help=f"wiring of the gate layers ({_preset_default('wiring')})")
+    t.add_argument("--wiring-draw", choices=["numpy", "reference"], default=None,
+                   help="reference: permutations drawn as the paper's notebook draws them"
+                   f" ({_preset_default('wiring_draw')})")
+    t.add_argument("--gate-noise", type=float, default=None, metavar="SCALE",
+                   help="Gumbel noise on the gate logits in the training rollout (default 0,"
+                   " the paper's recipe)")
+    t.add_argument("--straight-through", action="store_true", default=None,
+                   help="train the discrete gates, gradients through the soft ones (with"
+                   " --gate-noise 1: Gumbel logic gate networks; default: off)")
+    t.add_argument("--grid", type=positive_int, default=None, metavar="N",
+                   help=f"training grid side ({_preset_default('height')})")
+    t.add_argument("--rollout-steps", type=positive_int, default=None, metavar="N",
+                   help=f"automaton steps per rollout ({_preset_default('steps')})")
+    t.add_argument("--kernels", type=positive_int, default=None, metavar="K",
+                   help=f"perception kernels ({_preset_default('kernels')})")
+    t.add_argument("--channels", type=positive_int, default=None, metavar="C",
+                   help=f"bits per cell, = the last update width"
+                   f" ({_preset_default('channels')})")
+    t.add_argument("--update-widths", type=_widths, default=None, metavar="W[xN],...",
+                   help="update layers, last = channels"
+                   f" ({_preset_default('update_widths', _show_widths)})")
+    t.add_argument("--update-inputs", type=nonneg_int, default=None, metavar="N",
+                   help="wire the first update layer from the first N of its inputs (0 = all,"
+                   f" as in the paper; {_preset_default('update_inputs')})")
+    t.add_argument("--seed", type=int, default=None, metavar="N",
+                   help=f"random seed ({_preset_default('seed')})")
+    add_common(t, seed=None)
+    t.set_defaults(func=_train)
 
 
 def _train(args) -> int:
-    from selforg.logic.config import preset
+    from selforg.logic.config import LogicConfig
     from selforg.logic.train import train
 
-    cfg = preset(args.experiment, asynchronous=args.asynchronous, iters=args.iters, lr=args.lr,
-                 batch=args.batch, wiring=args.wiring, wiring_draw=args.wiring_draw,
-                 seed=args.seed, height=args.grid, width=args.grid, steps=args.rollout_steps,
-                 kernels=args.kernels, update_widths=args.update_widths, channels=args.channels,
-                 update_inputs=args.update_inputs, gate_noise=args.gate_noise,
-                 straight_through=args.straight_through)
-    res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet, iters=args.iters)
+    default = None if args.resume else preset(args.experiment,
+                                              asynchronous=bool(args.asynchronous))
+    base = base_config(args, LogicConfig, system="logic", verb=args.experiment, default=default)
+    cfg = replace(base, asynchronous=args.asynchronous, iters=args.iterations, lr=args.lr,
+                  batch=args.batch, wiring=args.wiring, wiring_draw=args.wiring_draw,
+                  seed=args.seed, height=args.grid, width=args.grid, steps=args.rollout_steps,
+                  kernels=args.kernels, update_widths=args.update_widths,
+                  channels=args.channels, update_inputs=args.update_inputs,
+                  gate_noise=args.gate_noise, straight_through=args.straight_through)
+    res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     st = res.stats
     print(f"{'converged' if res.converged else 'not converged'} after {res.steps} steps"
-          f" in {res.seconds:.1f} s; active gates {st['active']}, after pruning"
-          f" {st['active_after_pruning']}")
+          f" in {res.seconds:.1f} s; active gates {st['active_paper']} as the paper counts"
+          f" them, {st['active_after_pruning']} after pruning")
     if res.check is not None:
         c = res.check
         print(f"final check of the discrete rule: {c['exact']}/{c['rollouts']} grids exact,"
@@ -145,52 +238,53 @@ def _train(args) -> int:
 
 
 def _show(args) -> None:
-    from selforg.logic.circuit import load, stats
-    from selforg.logic.draw import draw, summary
+    from selforg.logic.draw import show
 
-    circuit = load(args.circuit)
-    if args.json:
-        print(json.dumps(stats(circuit)))
-    else:
-        print(summary(circuit))
-    png = args.png or args.circuit.with_suffix(".png")
-    print(f"picture: {draw(circuit, png)}")
+    res = show(ShowConfig(args.circuit, png=None if args.png is None else str(args.png)),
+               quiet=args.quiet)
+    print(json.dumps(res.stats) if args.json else res.summary)
+    if not args.json:
+        print(f"picture: {res.png}" if res.png is not None
+              else "picture: none (write one with --png FILE)")
 
 
 def _verify(args) -> int:
-    from selforg.logic.circuit import load
     from selforg.logic.verify import verify_life
 
-    require(args.size % 64 == 0, f"--size {args.size} must be a multiple of 64")
-    result = verify_life(load(args.circuit), size=args.size, steps=args.steps, seed=args.seed)
-    print(json.dumps(result))
-    return 0 if result["differing_cells"] == 0 else 1
+    cfg = replace(VerifyConfig(args.circuit), size=args.size, steps=args.steps,
+                  density=args.density, seed=args.seed)
+    res = verify_life(cfg, out=args.out, quiet=args.quiet)
+    print(json.dumps(res.to_dict()))
+    return 0 if res.exact else 1
 
 
 def _run(args) -> None:
-    from selforg.logic.circuit import load
-    from selforg.logic.packed import set_threads
-    from selforg.logic.simulate import Damage, load_grid, run_circuit
+    from selforg.logic.simulate import run
 
-    circuit = load(args.circuit)
-    init = load_grid(args.init, circuit.channels) if args.init else None
-    size = init.shape[0] if init is not None else args.size
-    width = init.shape[1] if init is not None else args.size
-    require(width % 64 == 0, f"grid width {width} must be a multiple of 64")
-    if args.threads:
-        set_threads(args.threads)
-    damage = None
-    if args.damage_at is not None or args.damage_box is not None:
-        box = args.damage_box or (width // 4, size // 4, width // 2, size // 2)
-        damage = Damage(args.damage_at if args.damage_at is not None else args.steps // 2, box,
-                        args.damage_mode)
-    out = run_circuit(circuit, size=size, steps=args.steps, init=init, seed=args.seed,
-                      density=args.density, fire_rate=args.fire_rate, damage=damage, gif=args.gif)
-    print(json.dumps(out))
+    cfg = replace(RunConfig(args.circuit), size=args.size, steps=args.steps,
+                  init=None if args.init is None else str(args.init), density=args.density,
+                  fire_rate=args.fire_rate, damage_at=args.damage_at,
+                  damage_box=args.damage_box, damage_mode=args.damage_mode,
+                  gif=None if args.gif is None else str(args.gif), threads=args.threads,
+                  seed=args.seed)
+    res = run(cfg, out=args.out, quiet=args.quiet)
+    print(json.dumps(res.to_dict()))
 
 
 def _export(args) -> None:
-    from selforg.logic.circuit import load
-    from selforg.logic.export_c import write_c
+    from selforg.logic.export_c import export_c
 
-    print(f"wrote {write_c(load(args.circuit), args.output)}")
+    res = export_c(ExportConfig(args.circuit, output=str(args.output)), quiet=args.quiet)
+    print(f"wrote {res.path} ({res.ops} bitwise operations per 64 cells and step);"
+          f" build: cc -O3 -o ca {res.path}; run: ./ca WIDTH HEIGHT STEPS < in.bin > out.bin")
+
+
+def _zoo(args) -> None:
+    from selforg.logic.zoo import zoo
+
+    for e in zoo(ZooConfig(), quiet=args.quiet).entries:
+        if args.json:
+            print(json.dumps({"name": e.name, "experiment": e.experiment,
+                              "description": e.description, "command": e.command}))
+        else:
+            print(f"zoo:{e.name}\t{e.experiment}\t{e.description}\t{e.command}")

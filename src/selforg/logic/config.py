@@ -166,3 +166,93 @@ def validate(cfg: LogicConfig) -> None:
         raise BadInput("colors needs at least 3 channels")
     if cfg.experiment == "life" and (cfg.height, cfg.width, cfg.channels) != (3, 3, 1):
         raise BadInput("life trains on 3×3 boards with one channel")
+
+
+# The configs of the verbs that use a trained circuit. `circuit` names one the way every verb
+# accepts it: ``zoo:NAME`` (a shipped circuit), a circuit JSON file, or a training run folder.
+
+
+@dataclass(frozen=True)
+class ShowConfig:
+    """`show`: gate counts of a circuit and, where asked, a picture of its pruned graph.
+
+    Attributes:
+        circuit: ``zoo:NAME``, a circuit file or a run folder.
+        png: write the picture here (None: only where `show` is given a folder to write to).
+    """
+
+    circuit: str = "zoo:life"
+    png: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """`verify_life`: a one-channel circuit against the true Game of Life.
+
+    Attributes:
+        circuit: ``zoo:NAME``, a circuit file or a run folder.
+        size: side of the periodic grid, a multiple of 64.
+        steps: steps compared, every cell at every step.
+        seed: draws the initial grid.
+        density: probability of a live cell at the start.
+    """
+
+    circuit: str = "zoo:life"
+    size: int = 128
+    steps: int = 300
+    seed: int = 0
+    density: float = 0.5
+
+
+DAMAGE_MODES = ("erase", "random")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """`run`: a circuit on a large bit-packed grid, optionally damaged and animated.
+
+    Attributes:
+        circuit: ``zoo:NAME``, a circuit file or a run folder.
+        size: grid side (a multiple of 64) when it starts from random bits.
+        steps: automaton steps.
+        init: initial grid file instead: ``.npy`` (H, W[, C]) or an image (bright = 1).
+        density: probability of a 1 bit in the random initial grid.
+        fire_rate: None for synchronous steps, else each cell fires with this probability.
+        damage_at: step at which the box is damaged (None: no damage, unless `damage_box`).
+        damage_box: ``(x, y, w, h)`` of the damage (None: the centre half of the grid).
+        damage_mode: erase (set to 0) | random (fresh random bits).
+        gif: write an animation of the top-left 256² cells of channel 0 here.
+        threads: Numba threads (None: all cores).
+        seed: draws the initial grid, the fire masks and random damage.
+    """
+
+    circuit: str = "zoo:life"
+    size: int = 1024
+    steps: int = 1000
+    init: str | None = None
+    density: float = 0.5
+    fire_rate: float | None = None
+    damage_at: int | None = None
+    damage_box: tuple[int, int, int, int] | None = None
+    damage_mode: str = "erase"
+    gif: str | None = None
+    threads: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """`export_c`: a circuit as a standalone C program.
+
+    Attributes:
+        circuit: ``zoo:NAME``, a circuit file or a run folder.
+        output: the ``.c`` file to write (None: only return the source).
+    """
+
+    circuit: str = "zoo:life"
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class ZooConfig:
+    """`zoo`: the circuits shipped with the package (nothing to set)."""

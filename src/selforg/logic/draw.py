@@ -1,4 +1,4 @@
-"""Summaries and pictures of logic CA circuits (Miotti et al., 2025).
+"""Summaries and pictures of logic CA circuits (Miotti et al., 2025): the `show` verb.
 
 `summary` lists the gate counts; `draw` renders the pruned netlist as a layered graph (inputs on
 the left, the new state on the right, each gate labelled with its operation) with networkx and
@@ -7,12 +7,15 @@ matplotlib.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, netlist, stats
+from selforg.logic.config import ShowConfig
 
 _PATCH = ("NW", "N", "NE", "W", "C", "E", "SW", "S", "SE")
 
@@ -25,11 +28,18 @@ def summary(circuit: Circuit) -> str:
     lines = [
         f"channels {circuit.channels}, kernels {circuit.kernels}, boundary {circuit.boundary}",
         f"perception layers {widths} (per kernel), update layers {uw}",
-        f"gates {st['gates']}, active (not pass-through) {st['active']},"
-        f" active after pruning {st['active_after_pruning']},"
-        f" bitwise ops per cell update {st['ops_per_cell']}",
+        f"gates {st['gates']}, not pass-through {st['active']}",
+        f"active as the paper counts them (not a pass-through, some output depends on it)"
+        f" {st['active_paper']}",
+        f"active after pruning (constants, double negations and duplicates folded too)"
+        f" {st['active_after_pruning']}, bitwise ops per cell update {st['ops_per_cell']}",
         "ops after pruning: " + ", ".join(f"{k} {v}" for k, v in st["op_counts"].items()),
     ]
+    cfg = circuit.config
+    if cfg is not None:
+        mode = f"asynchronous (fire rate {cfg.fire_rate})" if cfg.asynchronous else "synchronous"
+        lines.append(f"trained as: experiment {cfg.experiment}, {cfg.height}×{cfg.width} grid,"
+                     f" {cfg.steps} {mode} step(s) per rollout, seed {cfg.seed}")
     return "\n".join(lines)
 
 
@@ -85,3 +95,50 @@ def draw(circuit: Circuit, path: str | Path, *, max_nodes: int = 600) -> Path:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+@dataclass(frozen=True)
+class ShowResult:
+    """What `show` found.
+
+    Attributes:
+        run_dir: the run folder the circuit belongs to (None for a zoo circuit or a loose file).
+        stats: `circuit.stats` (gate counts, ours and as the paper counts them).
+        summary: the counts as text.
+        png: the picture written (None when none was asked for).
+    """
+
+    run_dir: Path | None
+    stats: dict[str, Any]
+    summary: str
+    png: Path | None
+
+
+def show(cfg: ShowConfig | None = None, *, out: str | Path | None = None,
+         quiet: bool = True) -> ShowResult:
+    """Gate counts of the circuit `cfg.circuit`, and a picture of its pruned graph.
+
+    The picture goes to `cfg.png`; without one, to ``circuit.png`` in `out`, or in the run
+    folder the circuit belongs to; a zoo circuit or a loose file gets none (nothing is written
+    into the installed package or beside a file that was not named).
+
+    Args:
+        cfg: the circuit and the picture's path.
+        out: a folder for ``circuit.png`` when `cfg.png` is None.
+        quiet: accepted for the shape every verb has (nothing is shown).
+
+    Example:
+        >>> from selforg.logic import ShowConfig, show
+        >>> result = show(ShowConfig("zoo:checkerboard"))
+        >>> result.stats["active_after_pruning"], result.png
+        (23, None)
+    """
+    from selforg.logic.zoo import locate
+
+    cfg = cfg or ShowConfig()
+    circuit, run_dir = locate(cfg.circuit)
+    folder = out if out is not None else run_dir
+    png = cfg.png if cfg.png is not None else (
+        None if folder is None else Path(folder) / "circuit.png")
+    return ShowResult(run_dir, stats(circuit), summary(circuit),
+                      None if png is None else draw(circuit, png))

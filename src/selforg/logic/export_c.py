@@ -4,20 +4,25 @@ Miotti et al. (2025) circuits are plain boolean logic; the generated file holds 
 as straight-line code on uint64 words (64 cells each), the same layout and shifts as
 `selforg.logic.packed`, so its output equals the Numba engine and the JAX hard rollout bit for bit.
 
-The driver: ``./prog H W STEPS < in.bin > out.bin`` reads H·W·C bytes (0/1, layout (H, W, C)),
-runs STEPS synchronous steps and writes the final grid the same way. W must be a multiple of 64.
+The driver: ``./prog WIDTH HEIGHT STEPS < in.bin > out.bin`` (sizes first, width before
+height, as every exported program of the package takes them) reads HEIGHT·WIDTH·C bytes (0/1,
+layout (H, W, C)), runs STEPS synchronous steps and writes the final grid the same way. WIDTH
+must be a multiple of 64.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, netlist
+from selforg.logic.config import ExportConfig
 
 _TEMPLATE = r"""/* Logic cellular automaton exported by selforg (selforg-logic-circuit/1).
  * {n_ops} bitwise operations per 64 cells, {channels} channel(s), {boundary} boundary.
- * Build: cc -O3 -o logic_ca this.c    Run: ./logic_ca H W STEPS < in.bin > out.bin
+ * Build: cc -O3 -o logic_ca this.c    Run: ./logic_ca WIDTH HEIGHT STEPS < in.bin > out.bin
+ * in.bin, out.bin: HEIGHT x WIDTH x CHANNELS bytes of 0/1; WIDTH a multiple of 64.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -58,11 +63,14 @@ void logic_step(const uint64_t *src, uint64_t *dst, int h, int nw) {{
 
 int main(int argc, char **argv) {{
     if (argc != 4) {{
-        fprintf(stderr, "usage: %s H W STEPS < in.bin > out.bin\n", argv[0]);
+        fprintf(stderr, "usage: %s WIDTH HEIGHT STEPS < in.bin > out.bin\n", argv[0]);
         return 2;
     }}
-    int h = atoi(argv[1]), wd = atoi(argv[2]), steps = atoi(argv[3]);
-    if (h < 1 || wd < 64 || wd % 64 || steps < 0) {{ fprintf(stderr, "bad size\n"); return 2; }}
+    int wd = atoi(argv[1]), h = atoi(argv[2]), steps = atoi(argv[3]);
+    if (h < 1 || wd < 64 || wd % 64 || steps < 0) {{
+        fprintf(stderr, "WIDTH must be a multiple of 64, HEIGHT >= 1, STEPS >= 0\n");
+        return 2;
+    }}
     int nw = wd / 64;
     size_t cells = (size_t)h * wd, words = (size_t)CHANNELS * h * nw;
     unsigned char *bytes = malloc(cells * CHANNELS);
@@ -87,7 +95,7 @@ int main(int argc, char **argv) {{
 """
 
 
-def export_c(circuit: Circuit) -> str:
+def c_source(circuit: Circuit) -> str:
     """The C source of `circuit` (pruned netlist as straight-line code plus a driver)."""
     net = netlist(circuit, prune=True)
     n_in = net.n_inputs
@@ -112,8 +120,59 @@ def export_c(circuit: Circuit) -> str:
 
 
 def write_c(circuit: Circuit, path: str | Path) -> Path:
-    """Write `export_c(circuit)` to `path`."""
+    """Write `c_source(circuit)` to `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(export_c(circuit), encoding="utf-8")
+    path.write_text(c_source(circuit), encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The exported program.
+
+    Attributes:
+        run_dir: always None (an export writes one file, not a run folder).
+        path: the ``.c`` file written (None when only the source was asked for).
+        ops: bitwise operations per 64 cells and step (the pruned netlist's length).
+        source: the C program.
+    """
+
+    run_dir: Path | None
+    path: Path | None
+    ops: int
+    source: str
+
+
+def export_c(cfg: ExportConfig | None = None, *, out: str | Path | None = None,
+             quiet: bool = True) -> ExportResult:
+    """The circuit `cfg.circuit` as a standalone C program, written to `cfg.output`.
+
+    Args:
+        cfg: the circuit and the output file (None: nothing is written).
+        out: a folder to write ``circuit.c`` into when `cfg.output` is None.
+        quiet: accepted for the shape every verb has (nothing is shown).
+
+    Returns:
+        `ExportResult` with the source and where it went. Build and run it with
+        ``cc -O3 -o ca FILE.c && ./ca WIDTH HEIGHT STEPS < in.bin > out.bin``.
+
+    Example:
+        >>> from selforg.logic import ExportConfig, export_c
+        >>> result = export_c(ExportConfig("zoo:life"))
+        >>> "void logic_step" in result.source, result.path
+        (True, None)
+    """
+    from selforg.logic.zoo import load_circuit
+
+    cfg = cfg or ExportConfig()
+    circuit = load_circuit(cfg.circuit)
+    source = c_source(circuit)
+    target = cfg.output if cfg.output is not None else (
+        None if out is None else Path(out) / "circuit.c")
+    path = None
+    if target is not None:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return ExportResult(None, path, len(netlist(circuit, prune=True).ops), source)

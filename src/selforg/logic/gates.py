@@ -7,10 +7,12 @@ Petersen et al., "Deep Differentiable Logic Gate Networks" (NeurIPS 2022). Every
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
+from typing import TYPE_CHECKING
+
 import numpy as np
-from jaxtyping import Array, Float
+
+if TYPE_CHECKING:  # JAX is imported where a relaxation is computed: circuit tools run without it
+    from jaxtyping import Array, Float
 
 #: Gate names by index (the order of the paper's table).
 NAMES: tuple[str, ...] = (
@@ -58,12 +60,17 @@ def soft_coeffs(logits: Float[Array, "... 16"]) -> Float[Array, "... 4"]:
     which puts soft states up to 1e-3 outside [0, 1]; AND-like gates square the excess, and
     over a 12-step rollout of 10-layer circuits it grows to inf (lizard runs diverged so).
     """
+    import jax
+    import jax.numpy as jnp
+
     return jnp.matmul(jax.nn.softmax(logits, axis=-1), jnp.asarray(COEFFS),
                       precision=jax.lax.Precision.HIGHEST)
 
 
 def hard_coeffs(logits: Float[Array, "... 16"]) -> Float[Array, "... 4"]:
     """Coefficients of the argmax gate: (..., 16) -> (..., 4); exact on {0, 1} inputs."""
+    import jax.numpy as jnp
+
     return jnp.asarray(COEFFS)[jnp.argmax(logits, axis=-1)]
 
 

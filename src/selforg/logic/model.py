@@ -12,6 +12,7 @@ Soft and hard forward passes share all code: only the gate coefficients differ
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import jax
@@ -28,7 +29,8 @@ Params = dict[str, list[Array]]
 
 
 def build_wiring(cfg: LogicConfig, seed: int | None = None) -> Circuit:
-    """The fixed wiring of `cfg` (ops all pass-through A), drawn from `seed` (default cfg.seed).
+    """The fixed wiring of `cfg` (ops all pass-through A), drawn from `seed` (default cfg.seed);
+    its `config` is `cfg` (with that seed).
 
     `cfg.wiring_draw` picks the random source: NumPy (all layers from one generator, perception
     first) or the reference notebook's jax.random key sequence (`wiring.reference_layer_draws`).
@@ -58,7 +60,8 @@ def build_wiring(cfg: LogicConfig, seed: int | None = None) -> Circuit:
     for (n_in, n_out), rng_ in zip(update_sizes, update_rngs, strict=True):
         a, b = make_wiring(cfg.wiring, n_in, n_out, rng_)
         update.append(Layer(a, b, np.full((1, n_out), gates.GATE_A, np.int32)))
-    return Circuit(cfg.channels, k, cfg.boundary, tuple(perception), tuple(update))
+    drawn_for = cfg if seed == cfg.seed else dataclasses.replace(cfg, seed=seed)
+    return Circuit(cfg.channels, k, cfg.boundary, tuple(perception), tuple(update), drawn_for)
 
 
 def init_params(wiring: Circuit, residual: float = 10.0) -> Params:
@@ -92,7 +95,7 @@ def to_circuit(wiring: Circuit, params: Params) -> Circuit:
         Layer(l.a, l.b, np.asarray(jnp.argmax(p, -1), np.int32)[None])
         for l, p in zip(wiring.update, params["update"], strict=True)
     )
-    return Circuit(wiring.channels, wiring.kernels, wiring.boundary, per, upd)
+    return Circuit(wiring.channels, wiring.kernels, wiring.boundary, per, upd, wiring.config)
 
 
 Coeffs = dict[str, list[Array]]

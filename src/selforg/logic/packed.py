@@ -227,6 +227,7 @@ class PackedEngine:
         rng: np.random.Generator | None = None,
         save_every: int = 0,
         damage=None,
+        on_step=None,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Run `steps` steps from `grid` (H, W, C) 0/1.
 
@@ -236,6 +237,7 @@ class PackedEngine:
             save_every: keep every this many steps' grid (and the initial one) when > 0.
             damage: optional ``(step, fn)``; at that step the unpacked grid is replaced by
                 ``fn(grid)`` (for healing demos).
+            on_step: optional ``on_step(steps_done)``, called after every step (progress bars).
 
         Returns:
             (final grid (H, W, C) uint8, saved frames).
@@ -257,6 +259,8 @@ class PackedEngine:
             a, b = b, a
             if save_every and (t + 1) % save_every == 0:
                 frames.append(unpack(a))
+            if on_step is not None:
+                on_step(t + 1)
         return unpack(a), frames
 
 

@@ -1,7 +1,8 @@
 """Running a discrete logic CA circuit on a large grid with the packed engine (GIFs, damage).
 
 Miotti et al. (2025) show learned rules generalising to larger grids and healing after damage;
-`run_circuit` is that experiment for any circuit file.
+`run` is that experiment for any circuit (`run_circuit` for a `Circuit` in memory). Nothing
+here needs JAX: the packed engine is Numba.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from selforg.core.errors import BadInput
 from selforg.logic.circuit import Circuit
-from selforg.logic.packed import PackedEngine
+from selforg.logic.config import DAMAGE_MODES, RunConfig
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,21 @@ def run_circuit(
     gif: str | Path | None = None,
     frames: int = 100,
     crop: int = 256,
+    on_step=None,
 ) -> dict[str, Any]:
     """Run `circuit` for `steps` steps on a size×size grid (random bits unless `init`).
+
+    Args:
+        init: (H, W, C) 0/1 initial grid instead of random bits of `density`.
+        fire_rate: None for synchronous steps.
+        gif: write `frames` frames of the top-left `crop`² cells of channel 0 there.
+        on_step: ``on_step(steps_done)`` after every step.
 
     Returns:
         ``{"size", "steps", "seconds", "cell_updates_per_s", "alive_fraction", "gif"}``.
     """
+    from selforg.logic.packed import PackedEngine
+
     rng = np.random.default_rng(seed)
     c = circuit.channels
     grid = init if init is not None else (rng.random((size, size, c)) < density).astype(np.uint8)
@@ -91,7 +101,7 @@ def run_circuit(
     dmg = None if damage is None else (damage.at, lambda g: damage.apply(g, rng))
     t0 = time.perf_counter()
     final, saved = engine.run(grid, steps, fire_rate=fire_rate, rng=rng, save_every=every,
-                              damage=dmg)
+                              damage=dmg, on_step=on_step)
     seconds = time.perf_counter() - t0
     out: dict[str, Any] = {
         "size": list(grid.shape[:2]), "steps": steps, "seconds": round(seconds, 4),
@@ -106,3 +116,106 @@ def run_circuit(
         write_gif(gif, [upscale(p[..., None].repeat(3, -1), factor) for p in pics], fps=15)
         out["gif"] = str(gif)
     return out
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run of a circuit measured.
+
+    Attributes:
+        run_dir: the folder `results.json` went to (None unless `out` was given).
+        size: [H, W] of the grid.
+        steps: steps run.
+        seconds: wall time of the steps (not of loading or compiling).
+        cell_updates_per_s: H·W·steps / seconds.
+        alive_fraction: fraction of 1 bits on channel 0 at the end.
+        gif: the animation written (None when not asked for).
+    """
+
+    run_dir: Path | None
+    size: list[int]
+    steps: int
+    seconds: float
+    cell_updates_per_s: float
+    alive_fraction: float
+    gif: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as JSON-able values (without `run_dir`)."""
+        return {"size": self.size, "steps": self.steps, "seconds": self.seconds,
+                "cell_updates_per_s": self.cell_updates_per_s,
+                "alive_fraction": self.alive_fraction,
+                "gif": None if self.gif is None else str(self.gif)}
+
+
+def run(cfg: RunConfig | None = None, *, out: str | Path | None = None,
+        quiet: bool = True) -> RunResult:
+    """Run the circuit `cfg.circuit` on a bit-packed grid (random bits, or `cfg.init`).
+
+    Args:
+        cfg: the circuit, grid, steps, damage and animation (default: the zoo's Life circuit,
+            1024², 1000 steps).
+        out: also write ``config.json`` and ``results.json`` into this new folder.
+        quiet: no progress bar.
+
+    Returns:
+        `RunResult`: speed, the final fraction of 1 bits, the GIF.
+
+    Raises:
+        BadInput: no such circuit, a width that is not a multiple of 64, an unreadable init.
+
+    Example:
+        >>> from selforg.logic import RunConfig, run
+        >>> run(RunConfig("zoo:life", size=64, steps=10)).size
+        [64, 64]
+    """
+    from selforg.logic.zoo import load_circuit
+
+    cfg = cfg or RunConfig()
+    if cfg.damage_mode not in DAMAGE_MODES:
+        raise BadInput(f"damage mode {cfg.damage_mode!r} (allowed: {', '.join(DAMAGE_MODES)})")
+    circuit = load_circuit(cfg.circuit)
+    init = load_grid(cfg.init, circuit.channels) if cfg.init is not None else None
+    height, width = init.shape[:2] if init is not None else (cfg.size, cfg.size)
+    if width % 64:
+        raise BadInput(f"grid width {width} must be a multiple of 64")
+    if cfg.threads:
+        from selforg.logic.packed import set_threads
+
+        set_threads(cfg.threads)
+    damage = None
+    if cfg.damage_at is not None or cfg.damage_box is not None:
+        box = cfg.damage_box or (width // 4, height // 4, width // 2, height // 2)
+        at = cfg.damage_at if cfg.damage_at is not None else cfg.steps // 2
+        damage = Damage(at, box, cfg.damage_mode)
+    numbers = _with_progress(
+        quiet, cfg.steps, f"logic run {cfg.circuit}",
+        lambda on_step: run_circuit(circuit, size=cfg.size, steps=cfg.steps, init=init,
+                                    seed=cfg.seed, density=cfg.density, fire_rate=cfg.fire_rate,
+                                    damage=damage, gif=cfg.gif, on_step=on_step))
+    run_dir = None
+    if out is not None:
+        from selforg.core.runs import open_run
+
+        folder = open_run("logic", "run", cfg, out=out)
+        folder.write_json("results.json", numbers)
+        run_dir = folder.path
+    gif = numbers.pop("gif", None)
+    return RunResult(run_dir, gif=None if gif is None else Path(gif), **numbers)
+
+
+def _with_progress(quiet: bool, steps: int, title: str, fn):
+    """``fn(on_step)`` with a progress bar on stderr unless `quiet` (updated ~100 times)."""
+    if quiet or steps == 0:
+        return fn(None)
+    from selforg.core.progress import make_progress
+
+    every = max(1, steps // 100)
+    with make_progress() as bar:
+        task = bar.add_task(title, total=steps, rate="")
+
+        def on_step(done: int) -> None:
+            if done % every == 0 or done == steps:
+                bar.update(task, completed=done)
+
+        return fn(on_step)

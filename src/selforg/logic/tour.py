@@ -17,7 +17,7 @@ from selforg.core.report import Media, Section
 from selforg.logic.circuit import stats
 from selforg.logic.life import life_step
 from selforg.logic.packed import PackedEngine, pack, unpack
-from selforg.logic.verify import verify_life
+from selforg.logic.verify import compare_with_life
 from selforg.logic.zoo import names, zoo_circuit
 
 
@@ -88,8 +88,8 @@ def _lizard_growth(out: Path, size: int = 64) -> tuple[Path, int | None] | None:
     from selforg.core.errors import BadInput
     from selforg.core.media import upscale, write_gif
     from selforg.logic.config import preset
+    from selforg.logic.learn import target_around_seed
     from selforg.logic.tasks import lizard_target
-    from selforg.logic.train import target_around_seed
 
     cfg = preset("lizard")
     circuit = zoo_circuit("lizard")
@@ -114,7 +114,7 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     folder.mkdir(parents=True, exist_ok=True)
     life = zoo_circuit("life")
     st = stats(life)
-    check = verify_life(life, kernel="interp")
+    check = compare_with_life(life, kernel="interp")
     gif, diffs = _life_side_by_side(folder)
     media = [Media(str(gif.relative_to(out)),
                    "learned Life circuit (left) next to true Life (right), 128×128, 120 steps")]

@@ -6,17 +6,51 @@ steps; `verify_life` makes that a number: the cells that ever differ.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from selforg.core.errors import BadInput
 from selforg.logic.circuit import Circuit
-from selforg.logic.life import life_step
-from selforg.logic.packed import PackedEngine, pack, unpack
+from selforg.logic.config import VerifyConfig
 
 
-def verify_life(
+@dataclass(frozen=True)
+class VerifyResult:
+    """The learned rule next to true Life.
+
+    Attributes:
+        run_dir: the folder `results.json` went to (None unless `out` was given).
+        differing_cells: differing cells summed over every step (0: the circuit is Life here).
+        final_differing_cells: differing cells after the last step.
+        first_error_step: the first step with a difference (None when exact).
+        steps, size, seed: what was compared (size as [H, W]).
+        alive_final: live cells of true Life after the last step.
+    """
+
+    run_dir: Path | None
+    differing_cells: int
+    final_differing_cells: int
+    first_error_step: int | None
+    steps: int
+    size: list[int]
+    seed: int
+    alive_final: int
+
+    @property
+    def exact(self) -> bool:
+        return self.differing_cells == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as JSON-able values (without `run_dir`)."""
+        d = asdict(self)
+        d.pop("run_dir")
+        return d
+
+
+def compare_with_life(
     circuit: Circuit,
     *,
     size: int = 128,
@@ -28,6 +62,8 @@ def verify_life(
     """Run `circuit` (packed engine) and Life side by side from one random periodic grid.
 
     Args:
+        circuit: a one-channel rule.
+        size: grid side, a multiple of 64.
         kernel: packed-engine kernel ("codegen" or "interp").
 
     Returns:
@@ -37,8 +73,13 @@ def verify_life(
     Raises:
         BadInput: the circuit has more than one channel, or size is not a multiple of 64.
     """
+    from selforg.logic.life import life_step
+    from selforg.logic.packed import PackedEngine, pack, unpack
+
     if circuit.channels != 1:
         raise BadInput(f"a Life circuit has 1 channel (this one has {circuit.channels})")
+    if size % 64:
+        raise BadInput(f"grid size {size} must be a multiple of 64")
     rng = np.random.default_rng(seed)
     board = (rng.random((size, size)) < density).astype(np.uint8)
     engine = PackedEngine(circuit, kernel=kernel)
@@ -59,3 +100,40 @@ def verify_life(
         "differing_cells": total, "final_differing_cells": final, "first_error_step": first,
         "steps": steps, "size": [size, size], "seed": seed, "alive_final": int(truth.sum()),
     }
+
+
+def verify_life(cfg: VerifyConfig | None = None, *, out: str | Path | None = None,
+                quiet: bool = True) -> VerifyResult:
+    """Compare the circuit `cfg.circuit` with the Game of Life, every cell at every step.
+
+    Args:
+        cfg: the circuit and the grid (default: the zoo's Life circuit, 128², 300 steps).
+        out: also write ``config.json`` and ``results.json`` into this new folder.
+        quiet: accepted for the shape every verb has (nothing is shown).
+
+    Returns:
+        `VerifyResult`; ``exact`` when no cell ever differs.
+
+    Raises:
+        BadInput: no such circuit, not one channel, or a size that is not a multiple of 64.
+
+    Example:
+        >>> from selforg.logic import VerifyConfig, verify_life
+        >>> verify_life(VerifyConfig("zoo:life", size=64, steps=20)).exact
+        True
+    """
+    from selforg.logic.zoo import load_circuit
+
+    cfg = cfg or VerifyConfig()
+    if cfg.size % 64:
+        raise BadInput(f"--size {cfg.size} must be a multiple of 64")
+    numbers = compare_with_life(load_circuit(cfg.circuit), size=cfg.size, steps=cfg.steps,
+                                seed=cfg.seed, density=cfg.density)
+    run_dir = None
+    if out is not None:
+        from selforg.core.runs import open_run
+
+        run = open_run("logic", "verify-life", cfg, out=out)
+        run.write_json("results.json", numbers)
+        run_dir = run.path
+    return VerifyResult(run_dir, **numbers)

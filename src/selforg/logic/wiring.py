@@ -7,10 +7,14 @@ and never learned; a layer with ``out`` gates is a pair of index arrays ``(a, b)
 
 from __future__ import annotations
 
-import jax
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from selforg.core.errors import BadInput
+
+if TYPE_CHECKING:  # JAX draws only the reference notebook's wiring (imported there)
+    import jax
 
 #: How wiring permutations are drawn from the seed (LogicConfig.wiring_draw).
 WIRING_DRAWS = ("numpy", "reference")
@@ -94,6 +98,8 @@ class _KeyedPermutations:
         self._keys = list(keys)
 
     def permutation(self, n: int) -> np.ndarray:
+        import jax
+
         with jax.threefry_partitionable(False):
             return np.asarray(jax.random.permutation(self._keys.pop(0), n))
 
@@ -117,6 +123,7 @@ def reference_layer_draws(
     Returns:
         (update, perception): one permutation source per layer, to pass as `rng`.
     """
+    import jax
 
     def layer_keys(key: jax.Array, kinds: list[str]) -> list[_KeyedPermutations]:
         out = []
