@@ -232,8 +232,11 @@ def train_loop(
         )
         while step < settings.steps:
             if status is None:
-                shapes = eqx.filter_eval_shape(step_fn, state, np.int32(step))[1]
-                status = _initial_status(dict(shapes))
+                shapes = dict(eqx.filter_eval_shape(step_fn, state, np.int32(step))[1])
+                if stop_at_zero is not None and stop_at_zero not in shapes:
+                    raise ValueError(f"stop_at_zero={stop_at_zero!r} is not one of the step's"
+                                     f" metrics {sorted(shapes)}")
+                status = _initial_status(shapes)
             state, metrics, status = guarded(state, np.int32(step), status)
             step += 1
             in_flight.append(status["bad_step"])
@@ -265,8 +268,8 @@ def train_loop(
                     stop_when is not None and bool(stop_when(record)))
             if ckpt_due or done or flag.requested:
                 checkpoint(state, step, metrics_f)
-            if flag.requested:
-                raise Interrupted(str(run.path))
             if done:
                 break
+            if flag.requested:
+                raise Interrupted(str(run.path))
     return state, step, records
