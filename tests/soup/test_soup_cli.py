@@ -119,6 +119,9 @@ def test_extending_a_finished_run_equals_one_run_of_the_total_length(tmp_path, c
     saved = json.loads((two / "config.json").read_text())["config"]
     assert saved["epochs"] == 13
     assert json.loads((two / "results.json").read_text())["epochs"] == 13
+    assert main(["soup", "run", "--resume", str(two), "--quiet"]) == 0
+    assert "already done (--epochs N with --resume extends it" in capsys.readouterr().out
+    assert _soup_of(two)[1].tobytes() == soup_one.tobytes()
 
 
 @pytest.mark.parametrize("argv, words", [

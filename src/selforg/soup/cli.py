@@ -146,6 +146,11 @@ def _run(args) -> int:
 
     def start(run_dir, done):
         what = f"continuing at epoch {done}" if done else "starting"
+        if done >= cfg.epochs:
+            what = f"already done (--epochs N with --resume extends it to N) in {run_dir}"
+            print(f"soup {cfg.lang}, {cfg.programs} programs, {cfg.epochs} epochs: {what}",
+                  flush=True)
+            return
         print(f"soup {cfg.lang}, {cfg.programs} programs, {cfg.epochs} epochs: {what} in"
               f" {run_dir} (Ctrl-C stops after a checkpoint; --resume {run_dir} continues)",
               flush=True)

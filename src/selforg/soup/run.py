@@ -87,7 +87,7 @@ class SoupResult:
 
 
 # Settings a resumed run may change: none of them alters the soup's trajectory.
-EXTENDABLE = ("epochs", "checkpoint_seconds", "stop_at_entropy")
+EXTENDABLE = ("epochs", "checkpoint_seconds", "stop_at_entropy", "images")
 TRANSITION = 3.0
 
 
