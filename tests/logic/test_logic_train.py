@@ -313,3 +313,19 @@ def test_cli_resume_extends_with_iterations_and_refuses_a_conflicting_setting(tm
     assert load(tmp_path / "a" / "circuit.json").to_dict() == direct.circuit.to_dict()
     saved = json.loads((tmp_path / "a" / "config.json").read_text())["config"]
     assert saved == json.loads((tmp_path / "c" / "config.json").read_text())["config"]
+
+
+def test_async_rollout_draws_its_fire_masks_as_the_trained_zoo_circuits_did():
+    """Asynchronous rollouts draw one Bernoulli(0.6) per cell from ``fold_in(key, step)``
+    (`selforg.core.grid.update_mask`); the async checkerboard was trained on these masks.
+    Golden digest made by this test's rollout before the mask moved to core."""
+    import hashlib
+
+    from selforg.logic.model import hard_rollout
+    from selforg.logic.zoo import zoo_circuit
+
+    x0 = (np.random.default_rng(0).random((1, 14, 14, 8)) < 0.5).astype(np.float32)
+    out = np.asarray(hard_rollout(zoo_circuit("checkerboard-async"), x0, 7,
+                                  key=jax.random.PRNGKey(3), fire_rate=0.6))
+    assert hashlib.sha256(out.astype(np.uint8).tobytes()).hexdigest()[:16] == "5552f443fc9ce18f"
+    assert int(out.sum()) == 704

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from selforg.core.grid import update_mask
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
 from selforg.logic.config import LogicConfig, wired_update_inputs
@@ -282,11 +283,6 @@ def step(
     return jnp.transpose(_step_cm(wiring, coeffs, cm, fire_cm, idx), (1, 2, 3, 0))
 
 
-def fire_mask(key: Array, shape: tuple[int, ...], rate: float) -> Array:
-    """(b, h, w, 1) float mask: each cell fires with probability `rate`."""
-    return jax.random.bernoulli(key, rate, (*shape[:3], 1)).astype(jnp.float32)
-
-
 def rollout(
     wiring: Circuit,
     coeffs: Coeffs,
@@ -315,7 +311,7 @@ def rollout(
     def body(s, t):
         mask = None
         if fire_rate is not None:
-            mask = fire_mask(jax.random.fold_in(key, t), (b, h, w, c), fire_rate)
+            mask = update_mask(jax.random.fold_in(key, t), (b, h, w), fire_rate)
             mask = jnp.transpose(mask, (3, 0, 1, 2))
         s = _step_cm(wiring, coeffs, s, mask, idx)
         return s, (jnp.transpose(s, (1, 2, 3, 0)) if save_frames else None)
