@@ -4,10 +4,11 @@ import json
 
 import pytest
 
+from selforg import soup
 from selforg.cli import main
 from selforg.core.errors import BadInput
-from selforg.soup import SoupConfig, run_soup
-from selforg.soup.run import TIMING_KEYS
+from selforg.soup import SoupConfig
+from selforg.soup.simulation import TIMING_KEYS
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -54,7 +55,7 @@ def _strip(records):
 def test_resume_after_kill_gives_identical_log(tmp_path):
     cfg = SoupConfig(programs=64, epochs=12, log_every=3, seed=4, checkpoint_seconds=0.0,
                      images=False)
-    full = run_soup(cfg, out=tmp_path / "a", quiet=True)
+    full = soup.run(cfg, out=tmp_path / "a", quiet=True)
 
     class Killed(Exception):
         pass
@@ -64,10 +65,10 @@ def test_resume_after_kill_gives_identical_log(tmp_path):
             raise Killed  # dies after logging epoch 7, before its checkpoint
 
     with pytest.raises(Killed):
-        run_soup(cfg, out=tmp_path / "b", quiet=True, on_log=die)
+        soup.run(cfg, out=tmp_path / "b", quiet=True, on_log=die)
     part = (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()
     assert json.loads(part[-1])["epoch"] == 7
-    resumed = run_soup(cfg, resume=tmp_path / "b", quiet=True)
+    resumed = soup.run(cfg, resume=tmp_path / "b", quiet=True)
     assert resumed.epochs_done == 12
     assert _strip(resumed.records) == _strip(full.records)
     assert (resumed.soup == full.soup).all()
@@ -77,14 +78,14 @@ def test_stop_at_entropy_and_grid(tmp_path):
     cfg = SoupConfig(programs=256, epochs=200, log_every=5, seed=3, seed_copies=16,
                      seed_program="[[{.>]-]" + "A" * 48 + "]-]>.{[[", stop_at_entropy=3.0,
                      images=False)
-    res = run_soup(cfg, out=tmp_path / "s", quiet=True)
+    res = soup.run(cfg, out=tmp_path / "s", quiet=True)
     assert res.stopped_at_entropy and res.epochs_done < 200
     assert res.records[-1]["higher_entropy"] >= 3.0
     grid = SoupConfig(programs=64, grid_width=8, grid_height=8, epochs=3, log_every=1)
-    res = run_soup(grid, out=tmp_path / "g", quiet=True)
+    res = soup.run(grid, out=tmp_path / "g", quiet=True)
     assert (tmp_path / "g" / "final.png").is_file() and len(res.records) == 3
     with pytest.raises(BadInput):
-        run_soup(SoupConfig(programs=10, grid_width=2, grid_height=4), out=tmp_path / "x")
+        soup.run(SoupConfig(programs=10, grid_width=2, grid_height=4), out=tmp_path / "x")
 
 
 def _soup_of(run_dir):
@@ -155,17 +156,15 @@ def test_resume_refuses_a_folder_without_checkpoint(tmp_path, capsys):
 
 
 def test_library_api_run_and_show(tmp_path):
-    from selforg.soup import ShowConfig, SoupResult, run_soup, show_soup
-
-    res = run_soup(SoupConfig(programs=128, epochs=6, log_every=3, images=False),
+    res = soup.run(SoupConfig(programs=128, epochs=6, log_every=3, images=False),
                    out=tmp_path / "r")
-    assert isinstance(res, SoupResult) and res.run_dir == tmp_path / "r"
+    assert isinstance(res, soup.SoupResult) and res.run_dir == tmp_path / "r"
     assert res.epochs_done == 6 and res.transition_epoch is None
     assert res.higher_entropy == res.records[-1]["higher_entropy"]
     assert res.soup_sha256 == res.records[-1]["soup_sha256"]
     with pytest.raises(AttributeError):
         res.epochs_done = 7  # frozen
-    shown = show_soup(ShowConfig(run_dir=res.run_dir, top=3), out=tmp_path / "pics")
+    shown = soup.show(soup.ShowConfig(run_dir=res.run_dir, top=3), out=tmp_path / "pics")
     assert shown.epoch == 6 and len(shown.top_programs) == 3
     assert shown.higher_entropy == res.higher_entropy
     assert "top programs" in shown.text
@@ -220,3 +219,15 @@ def test_show_without_a_folder_shows_the_latest_run(tmp_path, capsys, monkeypatc
     capsys.readouterr()
     assert main(["soup", "show", "--top", "1"]) == 0
     assert "seed 2" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_public_names_are_not_shadowed_by_submodules():
+    import importlib
+    import pkgutil
+    import types
+
+    for m in pkgutil.iter_modules(soup.__path__):
+        importlib.import_module(f"selforg.soup.{m.name}")
+    for name in soup.__all__:
+        assert not isinstance(getattr(soup, name), types.ModuleType), name
+    assert callable(soup.run) and callable(soup.show)

@@ -4,14 +4,14 @@ Agüera y Arcas, Alakuijala, Evans, Laurie, Mordvintsev, Niklasson, Randazzo, Ve
 "Computational Life: How Well-formed, Self-replicating Programs Emerge from Simple Interaction"
 (arXiv 2406.19108). Byte-for-byte the same soups as the authors' reference simulator (cubff).
 
-One function per command: `run_soup` (``selforg soup run``) and `show_soup`
-(``selforg soup show``), each taking its config and returning a frozen result.
+One function per command: `run` (``selforg soup run``) and `show` (``selforg soup show``),
+each taking its config and returning a frozen result (`SoupResult`, `ShowResult`).
 
 Example:
-    >>> from selforg.soup import ShowConfig, SoupConfig, run_soup, show_soup
-    >>> res = run_soup(SoupConfig(programs=512, epochs=32, log_every=8), out="runs/tiny-soup")
+    >>> from selforg import soup
+    >>> res = soup.run(soup.SoupConfig(programs=512, epochs=32, log_every=8), out="tiny-soup")
     >>> res.epochs_done, round(res.higher_entropy, 3)
-    >>> print(show_soup(ShowConfig(run_dir=res.run_dir, top=3)).text)
+    >>> print(soup.show(soup.ShowConfig(run_dir=res.run_dir, top=3)).text)
 
 The names are loaded on first use, so that ``selforg soup --help`` does not start the
 compiler (Numba) behind the simulation.
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
         top_families,
         top_programs,
     )
-    from selforg.soup.run import SoupResult, run_soup
-    from selforg.soup.show import ShowConfig, ShowResult, show_soup
+    from selforg.soup.simulation import SoupResult, run
+    from selforg.soup.summary import ShowConfig, ShowResult, show
 
 _WHERE = {
     "SoupConfig": "config",
@@ -46,13 +46,13 @@ _WHERE = {
     "replication_scores": "metrics",
     "top_families": "metrics",
     "top_programs": "metrics",
-    "ShowConfig": "show",
-    "ShowResult": "show",
-    "show_soup": "show",
+    "ShowConfig": "summary",
+    "ShowResult": "summary",
+    "show": "summary",
     "Engine": "engine",
     "simulate": "engine",
-    "SoupResult": "run",
-    "run_soup": "run",
+    "SoupResult": "simulation",
+    "run": "simulation",
 }
 
 __all__ = [
@@ -67,8 +67,8 @@ __all__ = [
     "parse_program",
     "program_text",
     "replication_scores",
-    "run_soup",
-    "show_soup",
+    "run",
+    "show",
     "simulate",
     "top_families",
     "top_programs",

@@ -142,7 +142,7 @@ def _run(args) -> int:
         import numba
 
         numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    from selforg.soup.run import run_soup
+    from selforg.soup.simulation import run
 
     def start(run_dir, done):
         what = f"continuing at epoch {done}" if done else "starting"
@@ -157,13 +157,13 @@ def _run(args) -> int:
         print(f"{'epoch':>7} {'H_high':>9} {'bpb':>7} {'brotli':>9} {'ops/int':>8}"
               f" {'int/s':>10}  top program", flush=True)
 
-    def show(rec):
+    def log_line(rec):
         top = rec["top_programs"][0]
         print(f"{rec['epoch']:7d} {rec['higher_entropy']:9.5f} {rec['brotli_bpb']:7.4f}"
               f" {rec['brotli_size']:9d} {rec['ops_per_interaction']:8.2f}"
               f" {rec['interactions_per_s']:10.0f}  {top['count']}× {top['text']}", flush=True)
 
-    res = run_soup(cfg, out=args.out, resume=args.resume, quiet=args.quiet, on_log=show,
+    res = run(cfg, out=args.out, resume=args.resume, quiet=args.quiet, on_log=log_line,
                    on_start=start)
     note = " (stopped: higher entropy reached the threshold)" if res.stopped_at_entropy else ""
     print(f"{res.epochs_done} epochs done{note}; higher-order entropy {res.higher_entropy:.3f};"
@@ -173,9 +173,9 @@ def _run(args) -> int:
 
 def _show(args) -> int:
     from selforg.core.config import replace
-    from selforg.soup.show import ShowConfig, latest_run, show_soup
+    from selforg.soup.summary import ShowConfig, latest_run, show
 
     cfg = replace(ShowConfig(run_dir=args.run_dir or latest_run()), top=args.top, png=args.png,
                   plot=args.plot)
-    show_soup(cfg, quiet=args.quiet)
+    show(cfg, quiet=args.quiet)
     return 0

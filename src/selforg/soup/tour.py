@@ -17,7 +17,7 @@ from selforg.core.media import save_png, upscale, write_gif, write_mp4
 from selforg.core.report import Media, Section
 from selforg.soup.config import SoupConfig
 from selforg.soup.render import gif_frames, soup_image
-from selforg.soup.run import run_soup
+from selforg.soup.simulation import run
 
 PALINDROME = "[[{.>]-]" + "A" * 48 + "]-]>.{[["
 CONFIG = SoupConfig(programs=512, epochs=80, log_every=4, seed=0, seed_program=PALINDROME,
@@ -46,7 +46,7 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     cfg = CONFIG
-    res = run_soup(cfg, out=run_dir, quiet=quiet, selfrep_sample=0)
+    res = run(cfg, out=run_dir, quiet=quiet, selfrep_sample=0)
     recs = res.records
     shutil.copyfile(res.media["higher_entropy"], folder / "higher_entropy.png")
     # The pictures are small (one pixel per byte): enlarge them for the page.

@@ -1,8 +1,8 @@
 """`selforg soup show RUN`: the most frequent programs and families of a run's latest soup.
 
 Example:
-    >>> from selforg.soup import ShowConfig, show_soup
-    >>> res = show_soup(ShowConfig(run_dir="runs/soup-run/20240101-000000-bff_noheads", top=5))
+    >>> from selforg.soup import ShowConfig, show
+    >>> res = show(ShowConfig(run_dir="runs/soup-run/20240101-000000-bff_noheads", top=5))
     >>> print(res.text)
 """
 
@@ -22,7 +22,7 @@ from selforg.soup.metrics import REPLICATOR_SCORE, top_families, top_programs
 
 @dataclass(frozen=True)
 class ShowConfig:
-    """What `show_soup` reports on.
+    """What `show` reports on.
 
     Attributes:
         run_dir: a ``soup run`` folder (with a checkpoint).
@@ -41,7 +41,7 @@ class ShowConfig:
 
 @dataclass(frozen=True)
 class ShowResult:
-    """What `show_soup` found.
+    """What `show` found.
 
     Attributes:
         run_dir: the run folder.
@@ -82,7 +82,7 @@ def _open(path: str | Path) -> Run:
     return reopen_run(path, SoupConfig, system="soup", verb="run")
 
 
-def show_soup(cfg: ShowConfig, *, out: str | Path | None = None, quiet: bool = True
+def show(cfg: ShowConfig, *, out: str | Path | None = None, quiet: bool = True
               ) -> ShowResult:
     """Report the top programs, replication scores and families of a run's latest soup.
 

@@ -1,6 +1,6 @@
 """Running a soup: epochs, logs, checkpoints, resume, pictures.
 
-Agüera y Arcas et al., "Computational Life" (arXiv 2406.19108). `run_soup` is the whole
+Agüera y Arcas et al., "Computational Life" (arXiv 2406.19108). `run` is the whole
 ``selforg soup run`` command as one call. Logging follows the reference simulator (cubff): with
 ``log_every = K`` a record is written after 0-based epoch e when e % K == 0, reporting
 ``epoch = e + 1`` (epochs completed), and after the last epoch, so logs compare line by line.
@@ -58,7 +58,7 @@ def log_record(soup: np.ndarray, cfg: SoupConfig, epoch: int, *, total_ops: int,
 
 @dataclass(frozen=True)
 class SoupResult:
-    """What `run_soup` did.
+    """What `run` did.
 
     Attributes:
         run_dir: the run folder.
@@ -113,7 +113,7 @@ def _open(cfg: SoupConfig, out: str | Path | None, resume: str | Path | None,
                     extendable=EXTENDABLE)
 
 
-def run_soup(
+def run(
     cfg: SoupConfig,
     *,
     out: str | Path | None = None,
@@ -150,7 +150,7 @@ def run_soup(
         Interrupted: Ctrl-C, after a checkpoint was written.
 
     Example:
-        >>> res = run_soup(SoupConfig(programs=256, epochs=16, log_every=8), out="runs/tiny")
+        >>> res = run(SoupConfig(programs=256, epochs=16, log_every=8), out="runs/tiny")
         >>> res.higher_entropy, res.run_dir
     """
     validate(cfg)
