@@ -106,7 +106,8 @@ def _main(argv: list[str]) -> int:
     except Interrupted as e:
         print(
             f"selforg: interrupted; the latest checkpoint is in {e.run_dir}/checkpoints."
-            f" Continue with the same command and --resume {e.run_dir}",
+            f" Continue it with the same command, --resume {e.run_dir} in place of --out"
+            " (the run keeps its saved settings)",
             file=sys.stderr,
         )
         return 130

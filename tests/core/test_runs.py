@@ -173,6 +173,9 @@ def test_out_dir_rules(tmp_path):
     afile.write_text("x")
     with pytest.raises(BadInput, match="is a file"):
         open_run("demo", "fit", Cfg(), out=afile)
+    # a folder that cannot be made: one line, no traceback
+    with pytest.raises(BadInput, match="cannot make the run folder"):
+        open_run("demo", "fit", Cfg(), out=afile / "run")
 
 
 def _finished(tmp_path, cfg=Cfg()):

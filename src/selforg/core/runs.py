@@ -547,7 +547,10 @@ def open_run(
         while path.exists():
             n += 1
             path = base / f"{stamp}-{_slug(name or verb)}-{n}"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BadInput(f"cannot make the run folder {path}: {e.strerror or e}") from None
     run = Run(path=path, system=system, verb=verb, config=config)
     run.write_config()
     return run
