@@ -329,3 +329,24 @@ def test_async_rollout_draws_its_fire_masks_as_the_trained_zoo_circuits_did():
                                   key=jax.random.PRNGKey(3), fire_rate=0.6))
     assert hashlib.sha256(out.astype(np.uint8).tobytes()).hexdigest()[:16] == "5552f443fc9ce18f"
     assert int(out.sum()) == 704
+
+
+def test_the_automaton_is_a_core_rule_and_a_rollout_cut_in_two_is_the_same():
+    from selforg.core.rollout import Rule
+    from selforg.core.rollout import rollout as core_rollout
+    from selforg.logic.model import LogicRule, circuit_params, rollout, wiring_arrays
+    from selforg.logic.zoo import zoo_circuit
+
+    circuit = zoo_circuit("checkerboard-async")
+    rule = LogicRule(circuit, wiring_arrays(circuit), 0.6)
+    assert isinstance(rule, Rule)
+    coeffs = coefficients(circuit_params(circuit), gates.hard_coeffs)
+    x0 = (np.random.default_rng(1).random((1, 14, 14, 8)) < 0.5).astype(np.float32)
+    key = jax.random.PRNGKey(5)
+    whole = rollout(circuit, coeffs, jnp.asarray(x0), 6, key=key, fire_rate=0.6)
+    cm = jnp.transpose(jnp.asarray(x0), (3, 0, 1, 2))
+    half, _ = core_rollout(rule, coeffs, cm, 4, key=key)
+    rest, _ = core_rollout(rule, coeffs, half, 2, key=key, start=4)
+    np.testing.assert_array_equal(np.transpose(np.asarray(rest), (1, 2, 3, 0)), whole)
+    with pytest.raises(BadInput, match="needs a key"):
+        rollout(circuit, coeffs, jnp.asarray(x0), 2, fire_rate=0.6)

@@ -8,6 +8,8 @@ gate relaxation from Petersen et al. (NeurIPS 2022). Parameters are plain pytree
 The wiring (a `Circuit` skeleton whose ops are ignored) is fixed numpy data closed over by jit.
 Soft and hard forward passes share all code: only the gate coefficients differ
 (`gates.soft_coeffs` vs `gates.hard_coeffs`), so "hard ≡ soft for one-hot logits" holds by design.
+The update is a `selforg.core.rollout.Rule` (`LogicRule`: the wiring is the rule, the gate
+coefficients its parameters), rolled out by the package's one `rollout`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from selforg.core.errors import BadInput
 from selforg.core.grid import update_mask
+from selforg.core.rollout import Rule
+from selforg.core.rollout import rollout as core_rollout
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
 from selforg.logic.config import LogicConfig, wired_update_inputs
@@ -260,8 +266,42 @@ def cell_update(
     return _network(x, wiring.update, idx["update"], upd)
 
 
+class LogicRule(Rule):
+    """The logic CA update as a `selforg.core.rollout.Rule`: the wiring is the rule, the gate
+    coefficients are its parameters.
+
+    `step` works on the channel-major state ``(c, b, h, w)`` that rollouts keep between steps
+    (each gate layer then gathers whole contiguous rows); `rollout` below transposes once at
+    each end.
+
+    Attributes:
+        wiring: the circuit skeleton (its ops are ignored: the coefficients choose the gates).
+        idx: `wiring_arrays(wiring)`, possibly traced (jit arguments share compilations).
+        fire_rate: None for synchronous steps, else the probability that a cell updates.
+    """
+
+    wiring: Circuit = eqx.field(static=True)
+    idx: Index
+    fire_rate: float | None = eqx.field(static=True, default=None)
+
+    def step(self, params: Coeffs, state: Float[Array, "c b h w"],
+             key: Array | None) -> Float[Array, "c b h w"]:
+        """One step; asynchronous: new = old·(1−m) + new·m with one Bernoulli per cell.
+
+        Args:
+            params: gate coefficients (`coefficients`: soft for training, hard for the rule).
+            state: channel-major (c, b, h, w).
+            key: draws the fire mask (unused for synchronous steps).
+        """
+        fire = None
+        if self.fire_rate is not None:
+            c, b, h, w = state.shape
+            fire = jnp.transpose(update_mask(key, (b, h, w), self.fire_rate), (3, 0, 1, 2))
+        return _step_cm(self.wiring, params, state, fire, self.idx)
+
+
 def _step_cm(wiring: Circuit, coeffs: Coeffs, state: Array, fire: Array | None, idx) -> Array:
-    """`step` on the channel-major state (c, b, h, w) that rollouts keep between steps."""
+    """`step` on the channel-major state (c, b, h, w)."""
     c, b, h, w = state.shape
     cells = patches(state, wiring.boundary).reshape(9, c, b * h * w)
     new = cell_update(wiring, coeffs, cells, idx).reshape(c, b, h, w)
@@ -294,9 +334,11 @@ def rollout(
     save_frames: bool = False,
     idx: Index | None = None,
 ):
-    """`steps` automaton steps with `lax.scan`.
+    """`steps` automaton steps: `selforg.core.rollout.rollout` of a `LogicRule`.
 
     Args:
+        coeffs: gate coefficients (`coefficients` of the logits).
+        state: (b, h, w, c) floats in [0, 1] (exactly 0/1 for the discrete rule).
         key: PRNG key for the async masks (step t uses ``fold_in(key, t)``); required when
             `fire_rate` is given.
         fire_rate: None for synchronous updates.
@@ -306,22 +348,18 @@ def rollout(
     Returns:
         final state (b, h, w, c), and with `save_frames` the frames (steps, b, h, w, c).
     """
-    b, h, w, c = state.shape
-
-    def body(s, t):
-        mask = None
-        if fire_rate is not None:
-            mask = update_mask(jax.random.fold_in(key, t), (b, h, w), fire_rate)
-            mask = jnp.transpose(mask, (3, 0, 1, 2))
-        s = _step_cm(wiring, coeffs, s, mask, idx)
-        return s, (jnp.transpose(s, (1, 2, 3, 0)) if save_frames else None)
-
+    if fire_rate is not None and key is None:
+        raise BadInput("an asynchronous rollout needs a key for its fire masks")
+    rule = LogicRule(wiring, wiring_arrays(wiring) if idx is None else idx, fire_rate)
     # Rematerialise each step in the backward pass: XLA's CPU loop otherwise stacks every gate
     # layer's activations of every step, which cost twice the time of recomputing them.
-    final, frames = jax.lax.scan(jax.checkpoint(body), jnp.transpose(state, (3, 0, 1, 2)),
-                                 jnp.arange(steps))
+    final, frames = core_rollout(rule, coeffs, jnp.transpose(state, (3, 0, 1, 2)), steps,
+                                 key=key if fire_rate is not None else None,
+                                 save_every=1 if save_frames else None, remat=True)
     final = jnp.transpose(final, (1, 2, 3, 0))
-    return (final, frames) if save_frames else final
+    if not save_frames:
+        return final
+    return final, jnp.transpose(frames, (0, 2, 3, 4, 1))
 
 
 def hard_rollout(circuit: Circuit, state: np.ndarray, steps: int, **kw):
