@@ -21,6 +21,9 @@ from selforg.cli import main
         (["nca", "run", "/no/such/run"], "does not exist"),
         (["nca", "eval", "zoo:no-such-model"], "no zoo model"),
         (["nca", "run", "zoo:x", "--size", "0x5"], "must be ≥ 1"),
+        (["nca", "quantize", "zoo:brick", "--out", "x.dat"], "must end in .bin"),
+        (["nca", "quantize", "zoo:lizard", "--out", "x.bin"], "not a μNCA"),
+        (["nca", "texture", "train", "--resume", "/no/such/run"], "no/such/run"),
     ],
 )
 def test_bad_input_exits_2(argv, words, capsys, tmp_path, monkeypatch):
@@ -90,8 +93,11 @@ def test_zoo_models_load_and_run(tmp_path):
         assert entry["command"].startswith("selforg nca "), name
         m = load_model(f"zoo:{name}")
         if entry["kind"] == "texture":
-            assert isinstance(m.model, MicroNCA) and m.quantized is not None
-            assert m.quantized.nbytes == param_count(m.model)
+            assert isinstance(m.model, MicroNCA)
+            # byte files hold one byte per parameter; .npz files the float weights
+            assert (m.quantized is not None) == entry["file"].endswith(".bin")
+            if m.quantized is not None:
+                assert m.quantized.nbytes == param_count(m.model)
         else:
             assert isinstance(m.model, GrowingNCA) and param_count(m.model) == 8336
     texture = next(n for n, e in index.items() if e["kind"] == "texture")
@@ -99,3 +105,67 @@ def test_zoo_models_load_and_run(tmp_path):
     assert main(["nca", "run", f"zoo:{texture}", "--steps", "10", "--size", "40",
                  "--png", str(png)]) == 0
     assert png.is_file()
+
+
+@pytest.mark.parametrize("option", ["--png", "--gif", "--mp4"])
+@pytest.mark.parametrize("where", ["dir", "missing-parent"])
+def test_run_output_files_refuse_folders_and_missing_parents(option, where, tmp_path, capsys):
+    target = str(tmp_path) if where == "dir" else str(tmp_path / "no" / "such" / "x.out")
+    assert main(["nca", "run", "zoo:gravel", "--steps", "2", option, target]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and option in err
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["nca", "export", "zoo:gravel", "--c", "{dir}"],
+    ["nca", "export", "zoo:gravel", "--glsl", "{missing}"],
+    ["nca", "quantize", "zoo:gravel", "--out", "{dir}"],
+    ["nca", "quantize", "zoo:gravel", "--out", "{missing}"],
+])
+def test_export_and_quantize_output_files_exit_2(argv, tmp_path, capsys):
+    argv = [a.format(dir=tmp_path, missing=tmp_path / "no" / "x.bin") for a in argv]
+    assert main(argv) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_writes_its_run_folder_and_the_asked_files(tmp_path, capsys, _in_empty_folder):
+    out = tmp_path / "r"
+    png, mp4 = tmp_path / "a.png", tmp_path / "a.mp4"
+    assert main(["nca", "run", "zoo:gravel", "--steps", "4", "--every", "2", "--size", "8",
+                 "--out", str(out), "--png", str(png), "--mp4", str(mp4)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == str(out)
+    assert {p.name for p in out.iterdir()} == {"config.json", "final.png", "rollout.gif"}
+    assert png.is_file() and mp4.stat().st_size > 0
+    assert list(_in_empty_folder.iterdir()) == []  # nothing in the current folder
+    assert main(["nca", "run", "zoo:gravel", "--steps", "2", "--out", str(png)]) == 2  # a file
+
+
+def test_every_verb_takes_quiet_and_every_option_states_its_default(capsys):
+    import argparse
+
+    from selforg.core.cli import Parser
+    from selforg.nca.cli import add_parser
+
+    root = Parser(prog="selforg")
+    sub = root.add_subparsers(dest="command", parser_class=Parser)
+    add_parser(sub)
+    nca = sub.choices["nca"]
+
+    def leaves(p, path):
+        subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+        if not subs:
+            yield path, p
+        for s in subs:
+            for name, child in s.choices.items():
+                yield from leaves(child, [*path, name])
+
+    found = list(leaves(nca, ["nca"]))
+    assert len(found) == 7
+    for path, p in found:
+        opts = {o for a in p._actions for o in a.option_strings}  # noqa: SLF001
+        assert "--quiet" in opts, path
+        for a in p._actions:  # noqa: SLF001
+            if a.option_strings and a.dest not in ("help", "quiet", "paper", "resume", "out"):
+                assert "default" in (a.help or ""), (path, a.dest)

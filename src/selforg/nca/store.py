@@ -144,7 +144,8 @@ def _from_bytes(path: Path, text: str) -> Loaded:
 
 def load_model(spec: str | Path) -> Loaded:
     """Load ``zoo:<name>``, a run folder (its stable/model/latest checkpoint), a ``.npz`` inside
-    a run folder, or a quantised ``.bin`` (with its ``.bin.json``).
+    a run folder (model, stable, ``checkpoints/latest`` or ``checkpoints/best``), or a
+    quantised ``.bin`` (with its ``.bin.json``).
 
     Raises:
         BadInput: nothing loadable there.
@@ -169,7 +170,9 @@ def load_model(spec: str | Path) -> Loaded:
             raise BadInput(f"run folder {text} has no model yet (no model.npz or checkpoint)")
     meta, _ = read_checkpoint(path)
     template = _template(verb, cfg)
-    if meta.get("extra", {}).get("kind") == "model":
+    # model.npz / stable.npz / best.npz hold the rule alone; latest.npz the training state
+    alone = len(jax.tree_util.tree_leaves(template))
+    if meta.get("extra", {}).get("kind") == "model" or meta.get("n_leaves") == alone:
         model, _ = load_checkpoint_file(path, template, system="nca")
     else:  # a full training-state checkpoint
         state = init_grow_state(cfg) if verb == "grow" else init_texture_state(cfg)

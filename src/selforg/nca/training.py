@@ -118,7 +118,9 @@ def train(
                             checkpoint_every=checkpoint_every, quiet=quiet,
                             description=trainer.describe(cfg))
     t0 = time.monotonic()
-    state, done, records = train_loop(run, prep.state, prep.step, settings, on_log=prep.on_log)
+    # best.npz needs the rule alone; the pool and optimiser state are latest's, to resume
+    state, done, records = train_loop(run, prep.state, prep.step, settings, on_log=prep.on_log,
+                                      best_of=lambda s: s["model"])
     seconds = time.monotonic() - t0
     save_model(run, state["model"], step=done, extra={"train_seconds": seconds})
     prep.artefacts(run, state["model"])
