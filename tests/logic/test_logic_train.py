@@ -350,3 +350,31 @@ def test_the_automaton_is_a_core_rule_and_a_rollout_cut_in_two_is_the_same():
     np.testing.assert_array_equal(np.transpose(np.asarray(rest), (1, 2, 3, 0)), whole)
     with pytest.raises(BadInput, match="needs a key"):
         rollout(circuit, coeffs, jnp.asarray(x0), 2, fire_rate=0.6)
+
+
+def test_a_run_stops_exactly_at_its_first_exact_step_and_best_holds_the_logits(tmp_path,
+                                                                              monkeypatch):
+    """The stop is checked on the device every step, not on the logging cadence: here the
+    initial rule is already exact, so the run ends after step 1 though it logs every 10."""
+    from selforg.core.runs import read_checkpoint
+    from selforg.logic import gates, tasks
+    from selforg.logic.model import coefficients, init_params, rollout
+    from selforg.logic.tasks import Task
+
+    cfg = dataclasses.replace(TINY, experiment="lizard", boundary="periodic", batch=1,
+                              stop_at_zero=True, iters=30, log_every=10, checkpoint_every=10)
+    wiring = build_wiring(cfg)
+    init = np.zeros((1, 4, 4, 2), np.float32)
+    init[0, 2, 2] = 1.0
+    grown = rollout(wiring, coefficients(init_params(wiring), gates.hard_coeffs), init, cfg.steps)
+    monkeypatch.setattr(tasks, "make_task", lambda c: Task(c, init, np.asarray(grown[..., :1])))
+    res = train(cfg, out=tmp_path / "run")
+    assert res.steps == 1 and res.converged
+    recs = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text()
+            .splitlines()]
+    assert [r["step"] for r in recs] == [1] and recs[0]["hard_loss"] == 0
+    _, best = read_checkpoint(tmp_path / "run" / "checkpoints" / "best.npz")
+    _, latest = read_checkpoint(tmp_path / "run" / "checkpoints" / "latest.npz")
+    n_logits = len(jax.tree.leaves(init_params(wiring)))
+    assert len(best) == n_logits < len(latest)
+    assert circuit_from_run(tmp_path / "run", "best").to_dict() == res.circuit.to_dict()

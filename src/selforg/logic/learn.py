@@ -193,6 +193,9 @@ def larger_grid_check(cfg: LogicConfig, wiring: Circuit, params: Params, task: T
 def circuit_from_run(run_dir: str | Path, which: str = "latest") -> Circuit:
     """The discrete circuit of a run folder's checkpoint (also of an unfinished run).
 
+    Args:
+        which: ``latest`` (the whole training state) or ``best`` (the gate logits alone).
+
     Raises:
         BadInput: not a logic run folder, or no such checkpoint.
     """
@@ -207,8 +210,10 @@ def circuit_from_run(run_dir: str | Path, which: str = "latest") -> Circuit:
     cfg = load_config(run_dir, LogicConfig, system="logic", verb=verb)
     wiring = build_wiring(cfg)
     template = initial_state(cfg, wiring)
+    if which == "best":
+        template = template[0]
     state, _ = load_checkpoint_file(Path(run_dir) / "checkpoints" / f"{which}.npz", template,
                                     system="logic")
-    return to_circuit(wiring, state[0])
+    return to_circuit(wiring, state if which == "best" else state[0])
 
 

@@ -108,9 +108,11 @@ def train(
         steps=cfg.iters, log_every=cfg.log_every, checkpoint_every=cfg.checkpoint_every,
         metric="loss", quiet=quiet, description=f"logic {cfg.experiment}",
     )
-    stop = (lambda m: m[key_metric] == 0) if cfg.stop_at_zero else None
-    state, steps, records = train_loop(run, initial_state(cfg, wiring), step, settings,
-                                       stop_when=stop)
+    # stop_at_zero is checked on the device every step, so a run ends exactly at its first
+    # exact step whatever the logging cadence; best.npz holds the gate logits alone.
+    state, steps, records = train_loop(
+        run, initial_state(cfg, wiring), step, settings,
+        stop_at_zero=key_metric if cfg.stop_at_zero else None, best_of=lambda s: s[0])
     metrics = records[-1] if records else (run.read_metrics() or [{}])[-1]
     circuit = to_circuit(wiring, state[0])
     circuit.save(run.artefact("circuit.json"))
