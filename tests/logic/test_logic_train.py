@@ -115,6 +115,7 @@ def test_tiny_training_run_and_resume(tmp_path):
     assert check["rollouts"] == 32 * TINY.batch
     assert results["converged"] == (check["exact"] == check["rollouts"])
     assert (tmp_path / "a" / "final.png").stat().st_size > 0
+    assert (tmp_path / "a" / "plots" / "loss.png").stat().st_size > 0
     # resuming a finished run continues from its checkpoint and changes nothing
     again = train(TINY, resume=tmp_path / "a")
     assert again.steps == 6 and again.circuit.to_dict() == circuit.to_dict()

@@ -177,12 +177,12 @@ def _picture(run: Run, task: Task, example: np.ndarray) -> None:
 
 
 def _plot(run: Run) -> None:
-    from selforg.core.media import plot_curves
+    """``plots/loss.png``: soft and hard loss per logged step (a hard loss of 0, the goal, is
+    drawn at 0.001 so the log axis keeps it)."""
+    from selforg.core.media import plot_metrics
 
-    recs = run.read_metrics()
-    if not recs:
-        return
-    xs = [r["step"] for r in recs]
-    curves = {k: (xs, [max(r[k], 1e-3) for r in recs]) for k in ("loss", "hard_loss")}
-    plot_curves(run.artefact("plots", "loss.png"), curves, xlabel="step", ylabel="loss",
-                title=f"logic {run.verb}", logy=True)
+    recs = [{**r, "hard_floor": max(r["hard_loss"], 1e-3)} for r in run.read_metrics()]
+    if recs:
+        plot_metrics(run.artefact("plots", "loss.png"), recs,
+                     {"loss (training rollout)": "loss", "hard loss (0 drawn at 0.001)":
+                      "hard_floor"}, title=f"logic {run.verb}")
