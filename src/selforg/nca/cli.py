@@ -56,9 +56,8 @@ def _d(cls: type, name: str, text: str = "") -> str:
     return f"{text} (default {shown})" if text else f"default {shown}"
 
 
-def _grow_train(args: argparse.Namespace) -> int:
-    from selforg.nca.grow import train_grow
-
+def grow_config(args: argparse.Namespace) -> GrowConfig:
+    """The `GrowConfig` that ``nca grow train`` options stand for (on a resumed run's own)."""
     default = paper_grow(GrowConfig()) if args.paper else None
     base = base_config(args, GrowConfig, system="nca", verb="grow", default=default)
     if args.paper and args.resume is not None:
@@ -68,15 +67,20 @@ def _grow_train(args: argparse.Namespace) -> int:
                   batch=args.batch, pool_size=args.pool, min_steps=args.min_steps,
                   max_steps=args.max_steps, lr=args.lr, lr_decay_at=args.lr_decay_at,
                   damage_count=args.damage_count, reseed_every=args.reseed_every)
-    res = train_grow(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
+    return cfg
+
+
+def _grow_train(args: argparse.Namespace) -> int:
+    from selforg.nca.grow import train_grow
+
+    res = train_grow(grow_config(args), out=args.out, resume=args.resume, quiet=args.quiet)
     print(f"{res.run_dir}  ({res.steps} iterations, loss {res.final_loss:.4g},"
           f" {res.seconds:.0f} s)")
     return 0
 
 
-def _texture_train(args: argparse.Namespace) -> int:
-    from selforg.nca.texture import train_texture
-
+def texture_config(args: argparse.Namespace) -> TextureConfig:
+    """The `TextureConfig` that ``nca texture train`` options stand for."""
     default = TextureConfig(model=args.model or _default(TextureConfig, "model"))
     if args.paper:
         default = paper_texture(default)
@@ -89,7 +93,14 @@ def _texture_train(args: argparse.Namespace) -> int:
                   max_steps=args.max_steps, lr=args.lr, reseed_every=args.reseed_every,
                   stability_every=args.stability_every,
                   vgg_weights=str(args.vgg_weights) if args.vgg_weights else None)
-    res = train_texture(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
+    return cfg
+
+
+def _texture_train(args: argparse.Namespace) -> int:
+    from selforg.nca.texture import train_texture
+
+    res = train_texture(texture_config(args), out=args.out, resume=args.resume,
+                        quiet=args.quiet)
     print(f"{res.run_dir}  ({res.steps} iterations, loss {res.final_loss:.4g},"
           f" {res.seconds:.0f} s)")
     return 0
@@ -188,7 +199,7 @@ def _grow_parser(verbs) -> None:
                     help="the published sizes: 40 px + 16 pad, pool 1024, 64–96 steps, 8000"
                     " iterations (hours on a CPU)")
     add_common(gt, seed=_default(G, "seed"))
-    gt.set_defaults(func=_grow_train)
+    gt.set_defaults(func=_grow_train, make_config=grow_config)
 
 
 def _texture_parser(verbs) -> None:
@@ -227,7 +238,7 @@ def _texture_parser(verbs) -> None:
                     help="the published sizes: 128² grid, 256² exemplar, longer rollouts,"
                     " 5k–10k iterations (hours on a CPU)")
     add_common(tt, seed=_default(T, "seed"))
-    tt.set_defaults(func=_texture_train)
+    tt.set_defaults(func=_texture_train, make_config=texture_config)
 
 
 def _run_parser(verbs) -> None:
