@@ -61,7 +61,8 @@ def test_tiny_texture_run_end_to_end(tmp_path, capsys):
             "--min-steps", "4", "--max-steps", "6", "--quiet", "--out", str(run)]
     assert main(argv) == 0
     for name in ("config.json", "metrics.jsonl", "model.npz", "final.png", "rollout.gif",
-                 "stability.png", "plots/loss.png", "checkpoints/latest.npz"):
+                 "rollout.mp4", "stability.png", "plots/loss.png", "checkpoints/latest.npz",
+                 "checkpoints/best.npz"):
         assert (run / name).is_file(), name
     capsys.readouterr()
     assert main(["nca", "quantize", str(run)]) == 0

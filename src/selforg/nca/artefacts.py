@@ -1,4 +1,5 @@
-"""Pictures of a trained NCA: final image, rollout GIF, loss curve, 3000-step stability strip."""
+"""Pictures of a trained NCA: final image, rollout GIF and MP4, loss curve, 3000-step
+stability strip."""
 
 from __future__ import annotations
 
@@ -27,14 +28,18 @@ def stability_picture(path: Path, model: Any, size: tuple[int, int], *, seed: in
     return media.save_png(path, strip)
 
 
-def loss_plot(run: Run, key: str = "loss") -> Path | None:
-    recs = [r for r in run.read_metrics() if key in r]
-    if not recs:
+def loss_plot(run: Run, keys: tuple[str, ...] = ("loss",)) -> Path | None:
+    """``plots/loss.png`` from the run's metrics (None before anything was logged)."""
+    records = run.read_metrics()
+    if not any(k in r for r in records for k in keys):
         return None
-    xs = [r["step"] for r in recs]
-    ys = [max(r[key], 1e-12) for r in recs]
-    return media.plot_curves(run.artefact("plots", "loss.png"), {key: (xs, ys)}, xlabel="step",
-                             ylabel=key, title=f"{run.system} {run.verb}", logy=True)
+    return media.plot_metrics(run.artefact("plots", "loss.png"), records, list(keys),
+                              title=f"{run.system} {run.verb}")
+
+
+def _rollout_videos(run: Run, frames: list[np.ndarray]) -> None:
+    media.write_gif(run.artefact("rollout.gif"), frames, fps=20)
+    media.write_mp4(run.artefact("rollout.mp4"), frames, fps=30)
 
 
 def write_texture_artefacts(run: Run, model: Any, exemplar: np.ndarray, cfg: Any) -> None:
@@ -42,10 +47,10 @@ def write_texture_artefacts(run: Run, model: Any, exemplar: np.ndarray, cfg: Any
     _, frames = simulate(model, size=size, steps=400, every=8)
     k = _scale(cfg.size)
     media.save_png(run.artefact("final.png"), media.upscale(frames[-1], k))
-    media.write_gif(run.artefact("rollout.gif"), [media.upscale(f, k) for f in frames], fps=20)
+    _rollout_videos(run, [media.upscale(f, k) for f in frames])
     media.save_png(run.artefact("exemplar.png"), exemplar)
     stability_picture(run.artefact("stability.png"), model, size)
-    loss_plot(run)
+    loss_plot(run, ("loss", "swd", "overflow"))
 
 
 def write_grow_artefacts(run: Run, model: Any, target: np.ndarray) -> None:
@@ -53,6 +58,6 @@ def write_grow_artefacts(run: Run, model: Any, target: np.ndarray) -> None:
     _, frames = simulate(model, size=size, steps=400, every=4, damage_at=200)
     k = _scale(size[0])
     media.save_png(run.artefact("final.png"), media.upscale(frames[-1], k))
-    media.write_gif(run.artefact("rollout.gif"), [media.upscale(f, k) for f in frames], fps=20)
+    _rollout_videos(run, [media.upscale(f, k) for f in frames])
     stability_picture(run.artefact("stability.png"), model, size)
     loss_plot(run)
