@@ -2,9 +2,10 @@
 
 Run from the repo root: ``python -m benchmarks.logic [--quick]``. Prints cell-updates/s of the
 learned Life circuit (zoo) and of the hand-built reference circuit in the packed engine with 1 and
-2 threads, next to SciPy convolution Life on the same grid and steps (the baseline, measured in
-this run), training iterations/s of the Life experiment, and the lizard's training step with
-perception run kernel by kernel against all kernels broadcast together (the baseline layout).
+2 threads (and of the engine's NumPy kernel, which short runs use), next to SciPy convolution
+Life on the same grid and steps (the baseline, measured in this run), training iterations/s of
+the Life experiment, and the lizard's training step with perception run kernel by kernel against
+all kernels broadcast together (the baseline layout).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ def _numpy_life(board: np.ndarray, steps: int) -> float:
     return time.perf_counter() - t0
 
 
-def _packed(circuit, board: np.ndarray, steps: int, threads: int) -> float:
+def _packed(circuit, board: np.ndarray, steps: int, threads: int,
+            kernel: str = "codegen") -> float:
     set_threads(threads)
-    engine = PackedEngine(circuit)
+    engine = PackedEngine(circuit, kernel=kernel)
     a = pack(board[..., None])
     b = np.empty_like(a)
     engine.step_packed(a, b)  # compile / load the cached kernel
@@ -118,6 +120,9 @@ def main(argv: list[str] | None = None) -> None:
                           ("hand-built Life circuit", life_circuit())):
         for threads in (1, 2):
             rows.append((name, threads, cells * steps / _packed(circuit, board, steps, threads)))
+    np_kernel_steps = max(steps // 10, 1)  # no Numba: for runs shorter than Numba's start-up
+    rows.append(("learned Life circuit, NumPy kernel", 1, cells * np_kernel_steps / _packed(
+        zoo_circuit("life"), board, np_kernel_steps, 1, kernel="numpy")))
     print(f"grid {size}×{size}, {steps} steps (NumPy: {np_steps} steps)")
     print(f"{'engine':<38} {'threads':>7} {'cell-updates/s':>15} {'vs NumPy':>9}")
     for name, threads, rate in rows:

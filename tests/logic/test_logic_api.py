@@ -227,3 +227,22 @@ def test_export_c_without_a_file_returns_the_source_only(tmp_path, monkeypatch):
     assert res.path is None and res.ops == stats(load_circuit("zoo:life"))["ops_per_cell"]
     assert "./logic_ca WIDTH HEIGHT STEPS" in res.source and not list(tmp_path.iterdir())
     assert export_c(ExportConfig("zoo:life"), out=tmp_path).path == tmp_path / "circuit.c"
+
+
+@pytest.mark.parametrize("argv", [
+    ["logic", "run", "zoo:life", "--size", "64", "--steps", "5"],
+    ["logic", "verify-life", "zoo:life", "--size", "64", "--steps", "5"],
+    ["logic", "show", "zoo:life"],
+    ["logic", "zoo"],
+])
+def test_circuit_verbs_run_without_importing_jax(argv):
+    """Start-up: JAX takes seconds to import and none of these verbs computes with it; a run
+    this small also ends before Numba would have started, so it runs on NumPy."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from selforg.cli import main; code = main(sys.argv[1:]);"
+            " print('jax' in sys.modules, 'numba' in sys.modules, code)")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.splitlines()[-1].split() == ["False", "False", "0"]

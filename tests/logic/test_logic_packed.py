@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from selforg.core.errors import BadInput
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
 from selforg.logic.config import LogicConfig
@@ -83,13 +84,39 @@ def test_packed_equals_jax_hard(seed, boundary, density):
 
 
 @pytest.mark.parametrize("boundary", ["periodic", "zero"])
-def test_generated_kernel_equals_interpreter_and_jax(boundary):
+def test_generated_and_numpy_kernels_equal_the_interpreter_and_jax(boundary):
     circuit = random_circuit(7, boundary)
     grid = np.random.default_rng(8).integers(0, 2, (5, 128, 2)).astype(np.uint8)
     gen, _ = PackedEngine(circuit, kernel="codegen").run(grid, STEPS)
     interp, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS)
+    plain, _ = PackedEngine(circuit, kernel="numpy").run(grid, STEPS)
     np.testing.assert_array_equal(gen, interp)
+    np.testing.assert_array_equal(plain, interp)
     np.testing.assert_array_equal(gen, jax_hard(circuit, grid, STEPS))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), boundary=st.sampled_from(["periodic", "zero"]),
+       rate=st.sampled_from([None, 0.6]))
+def test_numpy_kernel_equals_the_interpreter(seed, boundary, rate):
+    circuit = random_circuit(seed, boundary)
+    grid = np.random.default_rng(seed + 2).integers(0, 2, (3, 192, 2)).astype(np.uint8)
+    got, _ = PackedEngine(circuit, kernel="numpy").run(grid, STEPS, fire_rate=rate,
+                                                       rng=np.random.default_rng(seed))
+    want, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS, fire_rate=rate,
+                                                         rng=np.random.default_rng(seed))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_auto_kernel_runs_numpy_only_where_it_ends_before_numba_starts():
+    net_engine = PackedEngine(life_circuit(), kernel="numpy")
+    assert PackedEngine(life_circuit(), kernel="auto", shape=(64, 64, 1), steps=10).kernel == \
+        "numpy"
+    assert PackedEngine(life_circuit(), kernel="auto", shape=(1024, 1024, 1),
+                        steps=1000).kernel == "codegen"
+    with pytest.raises(BadInput, match="auto"):
+        PackedEngine(life_circuit(), kernel="auto")
+    assert net_engine.kernel == "numpy"
 
 
 def test_packed_life_equals_numpy_life():

@@ -1,6 +1,6 @@
 """Circuit-specific packed kernels: the pruned netlist written out as a Numba function.
 
-Interpreting a netlist (`packed._step`) pays an op dispatch per gate; writing the netlist as
+Interpreting a netlist (`interp._step`) pays an op dispatch per gate; writing the netlist as
 straight-line code on scalar uint64 words (one line per gate, as the C export does) lets LLVM keep
 values in registers. The generated module is written once per circuit into the user cache folder
 and compiled with ``@njit(cache=True)``, so later runs load the machine code from disk.

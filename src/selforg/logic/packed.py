@@ -1,14 +1,16 @@
 """Bit-packed discrete inference of logic CA circuits: 64 cells per uint64, one op per gate.
 
 Miotti et al. (2025) run their learned circuits as plain boolean logic; here a circuit's pruned
-`Netlist` is interpreted over words: each gate is one bitwise operation on a register that holds
-64 neighbouring cells, and the op dispatch is amortised over a block of rows (a register is a
-vector of words), so the inner loops are SIMD-friendly. Rows blocks run in parallel (Numba
-``prange``).
+`Netlist` runs over words: each gate is one bitwise operation on a register that holds 64
+neighbouring cells. Three kernels compute the same thing:
 
-`selforg.logic.codegen` writes the same computation as straight-line code per circuit (about 4×
-faster); this interpreter is the reference it is tested against and serves random circuits
-without a compilation each.
+- ``codegen`` (`selforg.logic.codegen`): the netlist written out as straight-line Numba code per
+  circuit, compiled once and cached on disk; the fastest.
+- ``interp`` (`selforg.logic.interp`): one Numba interpreter for every circuit (no compilation
+  per circuit); the reference the generated kernel is tested against.
+- ``numpy``: one NumPy operation per gate on whole (H, W/64) arrays, about 10× slower per step
+  than ``codegen`` but with nothing to import or load (Numba's start costs about 0.7 s), so
+  short runs finish before Numba would have started. ``auto`` picks it when a run is that small.
 
 Layout: a state is (C, H, W/64) uint64; cell x of a row lives in word x // 64, bit x % 64.
 """
@@ -17,9 +19,7 @@ from __future__ import annotations
 
 import os
 
-import numba
 import numpy as np
-from numba import njit, prange
 
 from selforg.core.errors import BadInput
 from selforg.logic.circuit import Circuit, Netlist, netlist
@@ -31,8 +31,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _ONE = np.uint64(1)
 _S63 = np.uint64(63)
-_ZERO = np.uint64(0)
-_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+KERNELS = ("auto", "codegen", "interp", "numpy")
+#: `auto` runs NumPy below this estimated NumPy time (seconds): Numba's import, and loading a
+#: cached kernel, cost about 0.7 s before the first step.
+NUMPY_BELOW_S = 0.3
 
 
 def pack(grid: np.ndarray) -> np.ndarray:
@@ -53,132 +56,58 @@ def unpack(state: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(bits, 0, 2))
 
 
-@njit(cache=True, inline="always")
-def _gate(op, x, y):
-    if op == 1:
-        return x & y
-    if op == 2:
-        return x & ~y
-    if op == 3:
-        return x
-    if op == 4:
-        return ~x & y
-    if op == 5:
-        return y
-    if op == 6:
-        return x ^ y
-    if op == 7:
-        return x | y
-    if op == 8:
-        return ~(x | y)
-    if op == 9:
-        return ~(x ^ y)
-    if op == 10:
-        return ~y
-    if op == 11:
-        return x | ~y
-    if op == 12:
-        return ~x
-    if op == 13:
-        return ~x | y
-    if op == 14:
-        return ~(x & y)
-    if op == 15:
-        return _ALL
-    return _ZERO
-
-
-@njit(cache=True, parallel=True)
-def _step(src, dst, ops, ra, rb, outputs, periodic, block, mask, use_mask):
-    """One synchronous (or masked) step of the packed grid `src` into `dst`."""
-    n_ch, h, nw = src.shape
-    n_in = 9 * n_ch
-    n_reg = n_in + ops.shape[0]
-    n_blocks = (h + block - 1) // block
-    for bi in prange(n_blocks):
-        y0 = bi * block
-        rows = min(block, h - y0)
-        width = rows * nw
-        regs = np.empty((n_reg, width), np.uint64)
-        for c in range(n_ch):
-            for r in range(rows):
-                y = y0 + r
-                for dy in range(3):
-                    yy = y + dy - 1
-                    valid = True
-                    if yy < 0 or yy >= h:
-                        if periodic:
-                            yy = (yy + h) % h
-                        else:
-                            valid = False
-                    base = 9 * c + 3 * dy
-                    for w in range(nw):
-                        col = r * nw + w
-                        if not valid:
-                            regs[base, col] = _ZERO
-                            regs[base + 1, col] = _ZERO
-                            regs[base + 2, col] = _ZERO
-                            continue
-                        cur = src[c, yy, w]
-                        if w > 0:
-                            prv = src[c, yy, w - 1]
-                        elif periodic:
-                            prv = src[c, yy, nw - 1]
-                        else:
-                            prv = _ZERO
-                        if w < nw - 1:
-                            nxt = src[c, yy, w + 1]
-                        elif periodic:
-                            nxt = src[c, yy, 0]
-                        else:
-                            nxt = _ZERO
-                        # bit i holds cell x: its west neighbour x-1 comes from bit i-1.
-                        regs[base, col] = (cur << _ONE) | (prv >> _S63)
-                        regs[base + 1, col] = cur
-                        regs[base + 2, col] = (cur >> _ONE) | (nxt << _S63)
-        for i in range(ops.shape[0]):
-            op = ops[i]
-            d = n_in + i
-            xa = ra[i]
-            xb = rb[i]
-            if op == 1:
-                for k in range(width):
-                    regs[d, k] = regs[xa, k] & regs[xb, k]
-            elif op == 6:
-                for k in range(width):
-                    regs[d, k] = regs[xa, k] ^ regs[xb, k]
-            elif op == 7:
-                for k in range(width):
-                    regs[d, k] = regs[xa, k] | regs[xb, k]
-            elif op == 14:
-                for k in range(width):
-                    regs[d, k] = ~(regs[xa, k] & regs[xb, k])
-            elif op == 8:
-                for k in range(width):
-                    regs[d, k] = ~(regs[xa, k] | regs[xb, k])
-            elif op == 2:
-                for k in range(width):
-                    regs[d, k] = regs[xa, k] & ~regs[xb, k]
-            elif op == 4:
-                for k in range(width):
-                    regs[d, k] = ~regs[xa, k] & regs[xb, k]
-            else:
-                for k in range(width):
-                    regs[d, k] = _gate(op, regs[xa, k], regs[xb, k])
-        for c in range(n_ch):
-            o = outputs[c]
-            for r in range(rows):
-                for w in range(nw):
-                    v = regs[o, r * nw + w]
-                    if use_mask:
-                        m = mask[y0 + r, w]
-                        v = (src[c, y0 + r, w] & ~m) | (v & m)
-                    dst[c, y0 + r, w] = v
-
-
 def _block_rows(nw: int, h: int) -> int:
     """Rows per block: about 64 words per register vector, at least one row."""
     return max(1, min(h, 64 // max(nw, 1)))
+
+
+def _shift(x: np.ndarray, by: int, axis: int, periodic: bool) -> np.ndarray:
+    """x moved by one along `axis` (``out[i] = x[i - by]``), wrapped or filled with 0."""
+    if periodic:
+        return np.roll(x, by, axis=axis)
+    out = np.zeros_like(x)
+    src = [slice(None)] * x.ndim
+    dst = [slice(None)] * x.ndim
+    src[axis], dst[axis] = (slice(None, -1), slice(1, None)) if by > 0 else (
+        slice(1, None), slice(None, -1))
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+def _numpy_step(src: np.ndarray, net: Netlist, periodic: bool) -> np.ndarray:
+    """One synchronous step with one NumPy operation per gate on (H, W/64) word arrays."""
+    regs: list[np.ndarray] = []
+    for rows in src:
+        for row in (_shift(rows, 1, 0, periodic), rows, _shift(rows, -1, 0, periodic)):
+            # bit i holds cell x: its west neighbour x-1 is bit i-1, or bit 63 of the word before
+            west = _shift(row, 1, 1, periodic)
+            east = _shift(row, -1, 1, periodic)
+            regs += [(row << _ONE) | (west >> _S63), row, (row >> _ONE) | (east << _S63)]
+    for op, a, b in zip(net.ops.tolist(), net.a.tolist(), net.b.tolist(), strict=True):
+        regs.append(_NP_OPS[op](regs[a], regs[b]))
+    return np.stack([regs[o] for o in net.outputs.tolist()])
+
+
+# The 16 gates on uint64 word arrays, in `gates.NAMES` order (tested against `gates.bitwise`).
+_NP_OPS = (
+    lambda x, y: np.zeros_like(x), np.bitwise_and, lambda x, y: x & ~y, lambda x, y: x.copy(),
+    lambda x, y: ~x & y, lambda x, y: y.copy(), np.bitwise_xor, np.bitwise_or,
+    lambda x, y: ~(x | y), lambda x, y: ~(x ^ y), lambda x, y: ~y, lambda x, y: x | ~y,
+    lambda x, y: ~x, lambda x, y: ~x | y, lambda x, y: ~(x & y),
+    lambda x, y: np.full_like(x, 0xFFFFFFFFFFFFFFFF),
+)
+
+
+def numpy_seconds(net: Netlist, shape: tuple[int, ...], steps: int) -> float:
+    """Estimated wall time of `steps` NumPy-kernel steps on an (H, W, C) grid (2-core box)."""
+    h, w, c = shape
+    words = h * max(w // 64, 1)
+    return steps * (len(net.ops) + 18 * c) * (2.5e-6 + 3e-9 * words)
+
+
+def auto_kernel(net: Netlist, shape: tuple[int, ...], steps: int) -> str:
+    """``numpy`` when that finishes sooner than Numba would start, else ``codegen``."""
+    return "numpy" if numpy_seconds(net, shape, steps) < NUMPY_BELOW_S else "codegen"
 
 
 class PackedEngine:
@@ -189,32 +118,53 @@ class PackedEngine:
         >>> final = eng.run(np.random.randint(0, 2, (1024, 1024, 1)), 1000)  # doctest: +SKIP
     """
 
-    def __init__(self, circuit: Circuit, *, kernel: str = "codegen", net: Netlist | None = None):
+    def __init__(self, circuit: Circuit, *, kernel: str = "codegen", net: Netlist | None = None,
+                 shape: tuple[int, int, int] | None = None, steps: int | None = None):
         """Args:
             circuit: the rule.
             kernel: "codegen" (straight-line kernel generated for this circuit, compiled once and
-                cached on disk; fastest) or "interp" (one shared interpreter, no compilation per
-                circuit).
+                cached on disk; fastest), "interp" (one shared Numba interpreter, no compilation
+                per circuit), "numpy" (no Numba at all), or "auto": "numpy" for a run of
+                `steps` steps on an (H, W, C) grid of `shape` small enough that it ends before
+                Numba would start, else "codegen".
+            net: the pruned netlist, when already built.
         """
-        if kernel not in ("codegen", "interp"):
-            raise BadInput(f"kernel {kernel!r} (allowed: codegen, interp)")
+        if kernel not in KERNELS:
+            raise BadInput(f"kernel {kernel!r} (allowed: {', '.join(KERNELS)})")
         self.circuit = circuit
         self.net = net if net is not None else netlist(circuit, prune=True)
         self.periodic = circuit.boundary == "periodic"
+        if kernel == "auto":
+            if shape is None or steps is None:
+                raise BadInput("kernel 'auto' needs the grid's shape and the number of steps")
+            kernel = auto_kernel(self.net, shape, steps)
+        self.kernel = kernel
         self._kernel = None
         if kernel == "codegen":
             from selforg.logic.codegen import compiled_step
 
             self._kernel = compiled_step(self.net)
 
+    def warm(self) -> None:
+        """Load (or compile) the Numba kernel now; otherwise the first step pays for it."""
+        if self.kernel != "numpy":
+            one = np.zeros((self.circuit.channels, 1, 1), np.uint64)
+            self.step_packed(one, np.empty_like(one))
+
     def step_packed(self, src: np.ndarray, dst: np.ndarray, mask: np.ndarray | None = None) -> None:
         """One step from `src` into `dst`, both (C, H, W/64) uint64; optional fire `mask`."""
         n = self.net
         use = mask is not None
+        if self.kernel == "numpy":
+            new = _numpy_step(src, n, self.periodic)
+            dst[...] = (src & ~mask) | (new & mask) if use else new
+            return
         m = mask if use else np.zeros((1, 1), np.uint64)
         if self._kernel is not None:
             self._kernel(src, dst, self.periodic, m, use)
             return
+        from selforg.logic.interp import _step
+
         _step(src, dst, n.ops, n.a, n.b, n.outputs, self.periodic,
               _block_rows(src.shape[2], src.shape[1]), m, use)
 
@@ -266,4 +216,6 @@ class PackedEngine:
 
 def set_threads(n: int) -> None:
     """Numba threads used by the engine (1 .. the number of cores)."""
+    import numba
+
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))

@@ -57,14 +57,14 @@ def compare_with_life(
     steps: int = 300,
     seed: int = 0,
     density: float = 0.5,
-    kernel: str = "codegen",
+    kernel: str = "auto",
 ) -> dict[str, Any]:
     """Run `circuit` (packed engine) and Life side by side from one random periodic grid.
 
     Args:
         circuit: a one-channel rule.
         size: grid side, a multiple of 64.
-        kernel: packed-engine kernel ("codegen" or "interp").
+        kernel: packed-engine kernel (`PackedEngine`: auto, codegen, interp or numpy).
 
     Returns:
         ``{"differing_cells": total over all steps, "final_differing_cells", "first_error_step"
@@ -82,7 +82,7 @@ def compare_with_life(
         raise BadInput(f"grid size {size} must be a multiple of 64")
     rng = np.random.default_rng(seed)
     board = (rng.random((size, size)) < density).astype(np.uint8)
-    engine = PackedEngine(circuit, kernel=kernel)
+    engine = PackedEngine(circuit, kernel=kernel, shape=(size, size, 1), steps=steps)
     a = pack(board[..., None])
     b = np.empty_like(a)
     total, first = 0, None
