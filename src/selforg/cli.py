@@ -30,6 +30,7 @@ SYSTEMS: dict[str, str] = {
     "nca": "neural cellular automata: growing shapes, living textures, μNCA",
     "logic": "differentiable logic-gate cellular automata (Game of Life as a circuit)",
     "icl": "transformers learn in context by gradient descent; mesa-optimisation",
+    "crn": "differentiable chemical reaction networks: mass action, learned oscillators, SBML",
 }
 # Commands that are not systems.
 TOOLS: dict[str, str] = {
