@@ -246,3 +246,18 @@ def test_circuit_verbs_run_without_importing_jax(argv):
     out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
                          check=True)
     assert out.stdout.splitlines()[-1].split() == ["False", "False", "0"]
+
+
+def test_run_starts_a_circuit_where_it_was_trained_to_start(tmp_path):
+    """A lizard circuit grows from one seed cell, a colour circuit from zeros: run starts them
+    there unless told otherwise (from random bits the lizard rule draws noise)."""
+    grown = run(RunConfig("zoo:lizard", size=64, steps=12))
+    assert grown.final.sum(axis=(0, 1))[0] == 112  # the 20×20 target's cells, around the seed
+    noise = run(RunConfig("zoo:lizard", size=64, steps=12, init="random"))
+    assert noise.final[..., 0].sum() != 112
+    zeros = run(RunConfig("zoo:colors", size=64, steps=15, init="zeros"))
+    assert zeros.to_dict() | {"seconds": 0, "cell_updates_per_s": 0} == run(
+        RunConfig("zoo:colors", size=64, steps=15)).to_dict() | {"seconds": 0,
+                                                               "cell_updates_per_s": 0}
+    with pytest.raises(Exception, match="not a file, nor one of random, seed, zeros"):
+        run(RunConfig("zoo:life", size=64, steps=1, init=str(tmp_path / "nope.npy")))

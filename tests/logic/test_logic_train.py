@@ -202,8 +202,29 @@ def test_zoo_lizard_circuit_grows_the_lizard_exactly_also_on_40x40():
 def test_tour_grows_the_zoo_lizard_in_the_packed_engine(tmp_path):
     from selforg.logic.tour import _lizard_growth
 
-    gif, wrong = _lizard_growth(tmp_path)
-    assert wrong == 0 and gif.stat().st_size > 0
+    video, wrong, command = _lizard_growth(tmp_path)
+    assert wrong == 0 and video.stat().st_size > 0
+    assert command.startswith("selforg logic run zoo:lizard ")
+
+
+def test_tour_videos_are_what_their_commands_make(tmp_path, monkeypatch):
+    """Each tour item names the command that reproduces it; run as written (with --gif for
+    the comparison), it writes the very same animation."""
+    import shlex
+
+    from selforg.logic.tour import tour_part
+
+    section = tour_part(tmp_path / "tour")
+    assert section.title.startswith("logic: ") and section.command
+    assert all(m.path.endswith(".mp4") and m.command.startswith("selforg logic")
+               for m in section.media)
+    monkeypatch.chdir(tmp_path)
+    for m in section.media[1:]:
+        argv = shlex.split(m.command)[1:]
+        argv[argv.index("--mp4"):] = ["--gif", "again.gif", "--quiet"]
+        assert main(argv) == 0
+        made = (tmp_path / "tour" / m.path).with_suffix(".gif").read_bytes()
+        assert (tmp_path / "again.gif").read_bytes() == made
 
 
 def test_larger_grid_check_counts_cells():

@@ -18,7 +18,6 @@ from selforg.core.cli import (
     add_common,
     add_iterations,
     base_config,
-    existing_path,
     nonneg_int,
     output_file,
     positive_float,
@@ -120,9 +119,10 @@ def add_parser(subparsers) -> None:
                    help=f"grid side, a multiple of 64 (default {d.size}; ignored with --init)")
     r.add_argument("--steps", type=nonneg_int, default=None, metavar="N",
                    help=f"automaton steps (default {d.steps})")
-    r.add_argument("--init", type=existing_path, default=None, metavar="FILE",
-                   help="initial grid: .npy (H, W[, C]) or an image, bright = 1 (default:"
-                   " random bits)")
+    r.add_argument("--init", default=None, metavar="START",
+                   help="initial grid: random, seed (one centre cell, all bits 1), zeros, or a"
+                   " .npy (H, W[, C]) / image file, bright = 1 (default: the circuit's own"
+                   " start: seed for lizard, zeros for colors, else random)")
     r.add_argument("--density", type=probability, default=None, metavar="P",
                    help=f"1 bits in the random initial grid (default {d.density})")
     r.add_argument("--async", dest="fire_rate", nargs="?", const=0.6, default=None,
@@ -136,7 +136,9 @@ def add_parser(subparsers) -> None:
     r.add_argument("--damage-mode", choices=DAMAGE_MODES, default=None,
                    help=f"erase it or fill it with random bits (default {d.damage_mode})")
     r.add_argument("--gif", type=output_file, default=None, metavar="FILE",
-                   help="write an animation of the top-left 256² cells (default: none)")
+                   help="write an animation of channel 0's centre 256² cells (default: none)")
+    r.add_argument("--mp4", type=output_file, default=None, metavar="FILE",
+                   help="write the same animation as an MP4 video (default: none)")
     r.add_argument("--threads", type=positive_int, default=None, metavar="N",
                    help="Numba threads (default: all cores)")
     add_common(r, seed=d.seed, out=False, resume=False)
@@ -262,10 +264,11 @@ def _run(args) -> None:
     from selforg.logic.simulate import run
 
     cfg = replace(RunConfig(args.circuit), size=args.size, steps=args.steps,
-                  init=None if args.init is None else str(args.init), density=args.density,
+                  init=args.init, density=args.density,
                   fire_rate=args.fire_rate, damage_at=args.damage_at,
                   damage_box=args.damage_box, damage_mode=args.damage_mode,
-                  gif=None if args.gif is None else str(args.gif), threads=args.threads,
+                  gif=None if args.gif is None else str(args.gif),
+                  mp4=None if args.mp4 is None else str(args.mp4), threads=args.threads,
                   seed=args.seed)
     res = run(cfg, out=args.out, quiet=args.quiet)
     print(json.dumps(res.to_dict()))

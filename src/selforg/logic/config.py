@@ -205,6 +205,10 @@ class VerifyConfig:
 
 
 DAMAGE_MODES = ("erase", "random")
+#: Built-in initial grids of `RunConfig.init` (anything else names a file).
+STARTS = ("random", "seed", "zeros")
+#: The start each experiment was trained from.
+TRAINED_START = {"life": "random", "checkerboard": "random", "lizard": "seed", "colors": "zeros"}
 
 
 @dataclass(frozen=True)
@@ -215,13 +219,17 @@ class RunConfig:
         circuit: ``zoo:NAME``, a circuit file or a run folder.
         size: grid side (a multiple of 64) when it starts from random bits.
         steps: automaton steps.
-        init: initial grid file instead: ``.npy`` (H, W[, C]) or an image (bright = 1).
+        init: the initial grid: ``random`` (bits of `density`), ``seed`` (one centre cell with
+            every bit 1), ``zeros``, or a file: ``.npy`` (H, W[, C]) or an image (bright = 1).
+            None: the circuit's own start, from its config (lizard: seed, colors: zeros,
+            otherwise random).
         density: probability of a 1 bit in the random initial grid.
         fire_rate: None for synchronous steps, else each cell fires with this probability.
         damage_at: step at which the box is damaged (None: no damage, unless `damage_box`).
         damage_box: ``(x, y, w, h)`` of the damage (None: the centre half of the grid).
         damage_mode: erase (set to 0) | random (fresh random bits).
-        gif: write an animation of the top-left 256² cells of channel 0 here.
+        gif: write an animation of channel 0's centre 256² cells here.
+        mp4: write the same animation as an MP4 video here.
         threads: Numba threads (None: all cores).
         seed: draws the initial grid, the fire masks and random damage.
     """
@@ -236,6 +244,7 @@ class RunConfig:
     damage_box: tuple[int, int, int, int] | None = None
     damage_mode: str = "erase"
     gif: str | None = None
+    mp4: str | None = None
     threads: int | None = None
     seed: int = 0
 

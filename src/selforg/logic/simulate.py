@@ -7,8 +7,9 @@ here needs JAX: the packed engine is Numba.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from selforg.core.errors import BadInput
 from selforg.logic.circuit import Circuit
-from selforg.logic.config import DAMAGE_MODES, RunConfig
+from selforg.logic.config import DAMAGE_MODES, STARTS, TRAINED_START, RunConfig
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,28 @@ def load_grid(path: str | Path, channels: int) -> np.ndarray:
 
 
 def frame_image(grid: np.ndarray, crop: int = 256) -> np.ndarray:
-    """Channel 0 of the top-left `crop`×`crop` window as a grey (h, w) uint8 picture."""
-    return (255 - 255 * grid[:crop, :crop, 0]).astype(np.uint8)
+    """Channel 0 of the centre `crop`×`crop` window (where a seed grows) as a grey (h, w)
+    uint8 picture, 1 = black."""
+    h, w = grid.shape[:2]
+    y, x = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
+    return (255 - 255 * grid[y:y + crop, x:x + crop, 0]).astype(np.uint8)
+
+
+def start_grid(start: str, size: int, channels: int) -> np.ndarray | None:
+    """The (size, size, channels) grid of a built-in start (None for ``random``), or the grid
+    of a file.
+
+    Raises:
+        BadInput: an unreadable file.
+    """
+    if start == "random":
+        return None
+    if start in ("seed", "zeros"):
+        grid = np.zeros((size, size, channels), np.uint8)
+        if start == "seed":  # where training put it: (h/2, w/2)
+            grid[size // 2, size // 2, :] = 1
+        return grid
+    return load_grid(start, channels)
 
 
 def run_circuit(
@@ -79,18 +100,21 @@ def run_circuit(
     frames: int = 100,
     crop: int = 256,
     on_step=None,
+    mp4: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run `circuit` for `steps` steps on a size×size grid (random bits unless `init`).
 
     Args:
         init: (H, W, C) 0/1 initial grid instead of random bits of `density`.
         fire_rate: None for synchronous steps.
-        gif: write `frames` frames of the top-left `crop`² cells of channel 0 there.
+        gif: write `frames` frames of channel 0's centre `crop`² cells there.
         on_step: ``on_step(steps_done)`` after every step.
+        mp4: write the same frames as an MP4 video there.
 
     Returns:
-        ``{"size", "steps", "seconds", "cell_updates_per_s", "alive_fraction", "gif"}``;
-        ``seconds`` times the steps alone (after the kernel is loaded).
+        ``{"size", "steps", "seconds", "cell_updates_per_s", "alive_fraction", "final"}`` and
+        ``"gif"`` / ``"mp4"`` when written; ``seconds`` times the steps alone (after the kernel
+        is loaded); ``final`` is the last grid, (H, W, C) uint8.
     """
     from selforg.logic.packed import PackedEngine
 
@@ -98,7 +122,7 @@ def run_circuit(
     c = circuit.channels
     grid = init if init is not None else (rng.random((size, size, c)) < density).astype(np.uint8)
     engine = PackedEngine(circuit, kernel="auto", shape=grid.shape, steps=steps)
-    every = max(1, steps // max(frames, 1)) if gif else 0
+    every = max(1, steps // max(frames, 1)) if gif or mp4 else 0
     dmg = None if damage is None else (damage.at, lambda g: damage.apply(g, rng))
     engine.warm()
     t0 = time.perf_counter()
@@ -108,15 +132,18 @@ def run_circuit(
     out: dict[str, Any] = {
         "size": list(grid.shape[:2]), "steps": steps, "seconds": round(seconds, 4),
         "cell_updates_per_s": grid.shape[0] * grid.shape[1] * steps / max(seconds, 1e-9),
-        "alive_fraction": float(final[..., 0].mean()),
+        "alive_fraction": float(final[..., 0].mean()), "final": final,
     }
-    if gif:
-        from selforg.core.media import upscale, write_gif
+    if gif or mp4:
+        from selforg.core.media import upscale, write_gif, write_mp4
 
         pics = [frame_image(f, crop) for f in saved]
         factor = max(1, 256 // pics[0].shape[0])
-        write_gif(gif, [upscale(p[..., None].repeat(3, -1), factor) for p in pics], fps=15)
-        out["gif"] = str(gif)
+        pics = [upscale(p[..., None].repeat(3, -1), factor) for p in pics]
+        if gif:
+            out["gif"] = str(write_gif(gif, pics, fps=15))
+        if mp4:
+            out["mp4"] = str(write_mp4(mp4, pics, fps=15))
     return out
 
 
@@ -131,7 +158,8 @@ class RunResult:
         seconds: wall time of the steps (not of loading or compiling).
         cell_updates_per_s: H·W·steps / seconds.
         alive_fraction: fraction of 1 bits on channel 0 at the end.
-        gif: the animation written (None when not asked for).
+        gif, mp4: the animations written (None when not asked for).
+        final: the last grid, (H, W, C) uint8 0/1.
     """
 
     run_dir: Path | None
@@ -141,13 +169,16 @@ class RunResult:
     cell_updates_per_s: float
     alive_fraction: float
     gif: Path | None = None
+    mp4: Path | None = None
+    final: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The numbers as JSON-able values (without `run_dir`)."""
+        """The numbers as JSON-able values (without `run_dir` and the grid)."""
         return {"size": self.size, "steps": self.steps, "seconds": self.seconds,
                 "cell_updates_per_s": self.cell_updates_per_s,
                 "alive_fraction": self.alive_fraction,
-                "gif": None if self.gif is None else str(self.gif)}
+                "gif": None if self.gif is None else str(self.gif),
+                "mp4": None if self.mp4 is None else str(self.mp4)}
 
 
 def run(cfg: RunConfig | None = None, *, out: str | Path | None = None,
@@ -177,7 +208,12 @@ def run(cfg: RunConfig | None = None, *, out: str | Path | None = None,
     if cfg.damage_mode not in DAMAGE_MODES:
         raise BadInput(f"damage mode {cfg.damage_mode!r} (allowed: {', '.join(DAMAGE_MODES)})")
     circuit = load_circuit(cfg.circuit)
-    init = load_grid(cfg.init, circuit.channels) if cfg.init is not None else None
+    start = cfg.init
+    if start is None:
+        start = "random" if circuit.config is None else TRAINED_START[circuit.config.experiment]
+    if start not in STARTS and not Path(start).is_file():
+        raise BadInput(f"--init {start}: not a file, nor one of {', '.join(STARTS)}")
+    init = start_grid(start, cfg.size, circuit.channels)
     height, width = init.shape[:2] if init is not None else (cfg.size, cfg.size)
     if width % 64:
         raise BadInput(f"grid width {width} must be a multiple of 64")
@@ -194,16 +230,19 @@ def run(cfg: RunConfig | None = None, *, out: str | Path | None = None,
         quiet, cfg.steps, f"logic run {cfg.circuit}",
         lambda on_step: run_circuit(circuit, size=cfg.size, steps=cfg.steps, init=init,
                                     seed=cfg.seed, density=cfg.density, fire_rate=cfg.fire_rate,
-                                    damage=damage, gif=cfg.gif, on_step=on_step))
-    run_dir = None
+                                    damage=damage, gif=cfg.gif, mp4=cfg.mp4, on_step=on_step))
+    final = numbers.pop("final")
+    result = RunResult(None, numbers["size"], numbers["steps"], numbers["seconds"],
+                       numbers["cell_updates_per_s"], numbers["alive_fraction"],
+                       *(None if numbers.get(k) is None else Path(numbers[k])
+                         for k in ("gif", "mp4")), final=final)
     if out is not None:
         from selforg.core.runs import open_run
 
         folder = open_run("logic", "run", cfg, out=out)
-        folder.write_json("results.json", numbers)
-        run_dir = folder.path
-    gif = numbers.pop("gif", None)
-    return RunResult(run_dir, gif=None if gif is None else Path(gif), **numbers)
+        folder.write_json("results.json", result.to_dict())
+        result = dataclasses.replace(result, run_dir=folder.path)
+    return result
 
 
 def _with_progress(quiet: bool, steps: int, title: str, fn):
