@@ -21,7 +21,7 @@ import optax
 
 from selforg.icl.config import MesaConfig, RegressionConfig
 from selforg.icl.lsa import Stack
-from selforg.icl.mesa import MesaLayer
+from selforg.icl.mesa_layer import MesaLayer
 from selforg.icl.regression import init_model, make_train_step
 from selforg.icl.sequence import make_model, seq_batch_losses
 from selforg.icl.solvers import best_gd_eta

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selforg.icl.lsa import LSA, causal_mask
-from selforg.icl.mesa import (
+from selforg.icl.mesa_layer import (
     MesaLayer,
     mesa_attend,
     mesa_attend_autodiff,

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from selforg.icl.config import SineConfig
-from selforg.icl.sine import FeatureGD, FeatureLSA
+from selforg.icl.sine_regression import FeatureGD, FeatureLSA
 from selforg.icl.tasks import sine_data
 
 CFG = SineConfig(embed=8, hidden=16)

@@ -17,8 +17,10 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from selforg.icl.lsa import LSA, Stack, from_products
+from selforg.icl.precision import full_precision
 
 
+@full_precision
 def gd_products(dim: int, eta: float, n_ctx: int, *, gamma: float = 0.0,
                 w0: Float[Array, " dim"] | None = None) -> tuple[Array, Array]:
     """``W_K^T W_Q`` and ``P W_V`` (each (1, dim+1, dim+1)) of one GD (or GD++) step.

@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
+from selforg.icl.precision import full_precision
+
 
 def context_mask(n_tokens: int, n_ctx: int) -> Bool[Array, "t t"]:
     """``mask[j, i]``: token j sees token i iff i is a context token (i < n_ctx)."""
@@ -72,6 +74,7 @@ class LSA(eqx.Module):
         self.proj = _init(k4, (heads, dim, vs), init_scale, init_std)
         self.softmax = softmax
 
+    @full_precision
     def __call__(self, e: Float[Array, "t d"], mask: Bool[Array, "t t"]) -> Float[Array, "t d"]:
         """Apply the layer to the tokens ``e`` (t, d) of one sequence; returns (t, d)."""
         q = jnp.einsum("hkd,td->htk", self.w_q, e)
@@ -87,6 +90,7 @@ class LSA(eqx.Module):
         return e + jnp.einsum("hdv,htv->td", self.proj, out)
 
 
+@full_precision
 def products(layer: LSA) -> tuple[Float[Array, "h d d"], Float[Array, "h d d"]]:
     """The products that define a linear layer: ``W_KQ = W_K^T W_Q`` and ``W_PV = P W_V``."""
     kq = jnp.einsum("hkd,hke->hde", layer.w_k, layer.w_q)

@@ -8,7 +8,9 @@ weights of one GD step (Fig. 2); a weight-tied 2-layer model beats GD-2 and matc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import equinox as eqx
@@ -19,8 +21,15 @@ import optax
 
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, train_loop
-from selforg.icl.config import GDPPConfig, RegressionConfig
+from selforg.icl.config import GDPPConfig, RegressionConfig, SoftmaxConfig
 from selforg.icl.construct import gd_stack
+from selforg.icl.experiment import (
+    finish_part,
+    loss_plot,
+    merge_records,
+    open_experiment,
+    open_part,
+)
 from selforg.icl.lsa import Stack, make_stack, regression_predict
 from selforg.icl.metrics import (
     compare,
@@ -29,6 +38,8 @@ from selforg.icl.metrics import (
     lsa_learner,
     training_seconds,
 )
+from selforg.icl.precision import precision_scope
+from selforg.icl.results import GDPPResult, GDResult, SoftmaxResult
 from selforg.icl.solvers import best_gd_eta, gd_predict, gdpp_predict
 from selforg.icl.tasks import regression_data, regression_tokens
 
@@ -93,7 +104,8 @@ def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
     settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=500,
                             quiet=quiet, description=description)
     if train:
-        state, _, _ = train_loop(run, state, step, settings, stop_when=stop_when)
+        state, _, _ = train_loop(run, state, step, settings, stop_when=stop_when,
+                                 best_of=lambda s: s[0])
     else:
         state, _, _ = run.load_checkpoint(state)
     records = run.read_metrics()
@@ -103,8 +115,10 @@ def train_regression(run: Run, cfg: RegressionConfig, *, quiet: bool = True,
 def eval_tasks(cfg: RegressionConfig, n: int | None = None, **kw) -> tuple[jax.Array, jax.Array]:
     """The validation tasks (a key disjoint from the training stream)."""
     key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 10**6)
+    # every shift passes the same keywords, so the sampler compiles once (per heavy_tail)
+    shift = {"half_width": cfg.half_width, "w_scale": 1.0, "noise": 0.0, **kw}
     return regression_data(key, n or cfg.eval_tasks, n_ctx=cfg.n_ctx, dim=cfg.dim,
-                           half_width=kw.pop("half_width", cfg.half_width), **kw)
+                           **{k: float(v) if k != "heavy_tail" else v for k, v in shift.items()})
 
 
 def gd_learner(eta: float, steps: int = 1):
@@ -113,7 +127,7 @@ def gd_learner(eta: float, steps: int = 1):
 
 def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[str, Any]:
     """Losses under distribution shift: inputs ~ U(-a/2, a/2) with teacher scaled by a, and
-    noisy targets (std a/4) and heavy-tailed (Student-t) inputs scaled by a."""
+    noisy targets (std a/4) and heavy-tailed (Student-t) inputs scaled by a; on up to 4096 tasks."""
     out: dict[str, Any] = {"alpha": [float(a) for a in alphas]}
     shifts = {
         "scale": lambda a: {"half_width": a / 2, "w_scale": a},
@@ -124,7 +138,7 @@ def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[
         for name, fn in learners.items():
             losses = []
             for a in alphas:
-                x, y = eval_tasks(cfg, 4096, **kw(float(a)))
+                x, y = eval_tasks(cfg, min(4096, cfg.eval_tasks), **kw(float(a)))
                 losses.append(float(learner_loss(fn, x, y)))
             out[f"{shift}/{name}"] = losses
     return out
@@ -138,50 +152,82 @@ def _steps_to_match(records: list[dict[str, float]], tol: float) -> int | None:
     return None
 
 
-def run_gd(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
-    """The Figure-2 set for a 1-layer LSA: train, compare with GD-1, OOD, interpolation, weights.
+def gd(config: RegressionConfig | None = None, *, out: str | Path | None = None,
+           quiet: bool = True, resume: str | Path | None = None,
+           eval_only: bool = False) -> GDResult:
+    """``selforg icl gd``: train a 1-layer LSA, compare it with GD-1 (paper Fig. 2).
 
-    Writes ``results.json`` and ``plots/*.png`` into the run folder and returns the results.
+    Writes into the run folder ``results.json`` (also the interpolation and OOD curves) and
+    ``plots/``: loss, interpolation, ``ood_{scale,noise,heavy_tail}`` and weight heat maps.
+
+    Args:
+        config: the experiment (default `RegressionConfig()`; when resuming, the run's own).
+        out: the run folder (default ``runs/icl-gd/<time>-gd/``).
+        quiet: no progress bar.
+        resume: a run folder to continue; a larger ``config.steps`` extends a finished run
+            (a constant learning rate, so the result is that of the longer run).
+        eval_only: with `resume`, evaluate its latest checkpoint without training.
+
+    Example:
+        >>> from selforg.icl import RegressionConfig, gd
+        >>> res = gd(RegressionConfig(steps=200, batch=256, eval_tasks=1000))
+        >>> res.loss_trained, res.loss_gd, res.model_cos  # doctest: +SKIP
     """
+    with precision_scope():
+        run = open_experiment("gd", config, RegressionConfig, out=out, resume=resume,
+                              eval_only=eval_only)
+        cfg: RegressionConfig = run.config
+        x, y = eval_tasks(cfg)
+        eta, loss_gd = best_gd_eta(x, y)
+        model, records, seconds = train_regression(run, cfg, quiet=quiet, eta_ref=eta,
+                                                   description="icl gd", train=not eval_only)
+        trained, gd = lsa_learner(model), gd_learner(eta)
+        m = {k: float(v) for k, v in compare(trained, gd, x, y).items()}
+        constructed = gd_stack(cfg.dim, cfg.n_ctx, [eta]).layers[0]
+        alphas = np.linspace(0.0, 1.0, 6)
+        interp = [float(learner_loss(lsa_learner(Stack([layer])), x, y))
+                  for layer in interpolate(model.layers[0], constructed, cfg.dim, alphas)]
+        ood = ood_curves(cfg, {"trained": trained, "gd": gd}, np.linspace(0.5, 2.0, 7))
+        result = GDResult(
+            run_dir=run.path, loss_trained=m["loss_a"], loss_gd=loss_gd,
+            loss_zero=float(0.5 * jnp.mean(y[:, -1] ** 2)), eta_gd=eta,
+            model_cos=m["model_cos"], preds_diff=m["preds_diff"], model_diff=m["model_diff"],
+            steps_done=_steps_done(records), steps_to_match_gd_1pct=_steps_to_match(records, 0.01),
+            train_seconds=seconds, model=model)
+        run.write_json("results.json", {
+            **result.summary(), "relative_gap": m["loss_a"] / loss_gd - 1.0, "steps": cfg.steps,
+            "interpolation": {"alpha": alphas.tolist(), "loss": interp}, "ood": ood})
+        _plot_gd(run.path / "plots", cfg, records, model, constructed, loss_gd, alphas, interp,
+                 ood)
+    return result
+
+
+def _steps_done(records: list[dict[str, Any]]) -> int:
+    return int(records[-1]["step"]) if records else 0
+
+
+def _plot_gd(folder: Path, cfg: RegressionConfig, records, model, constructed, loss_gd, alphas,
+             interp, ood) -> None:
     from selforg.core.media import plot_curves
 
-    cfg: RegressionConfig = run.config
-    x, y = eval_tasks(cfg)
-    eta, loss_gd = best_gd_eta(x, y)
-    model, records, seconds = train_regression(run, cfg, quiet=quiet, eta_ref=eta,
-                                               description="icl gd", train=train)
-    trained, gd = lsa_learner(model), gd_learner(eta)
-    m = {k: float(v) for k, v in compare(trained, gd, x, y).items()}
-    constructed = gd_stack(cfg.dim, cfg.n_ctx, [eta]).layers[0]
-    alphas = np.linspace(0.0, 1.0, 6)
-    interp = [float(learner_loss(lsa_learner(Stack([layer])), x, y))
-              for layer in interpolate(model.layers[0], constructed, cfg.dim, alphas)]
-    ood = ood_curves(cfg, {"trained": trained, "gd": gd}, np.linspace(0.5, 2.0, 7))
-    results = {
-        "loss_trained": m["loss_a"], "loss_gd": loss_gd, "loss_zero": float(0.5 * jnp.mean(
-            y[:, -1] ** 2)), "model_cos": m["model_cos"], "preds_diff": m["preds_diff"],
-        "model_diff": m["model_diff"], "eta_gd": eta,
-        "relative_gap": m["loss_a"] / loss_gd - 1.0,
-        "steps_to_match_gd_1pct": _steps_to_match(records, 0.01),
-        "train_seconds": seconds, "steps": cfg.steps,
-        "steps_done": int(records[-1]["step"]) if records else 0,
-        "interpolation": {"alpha": alphas.tolist(), "loss": interp}, "ood": ood,
-    }
-    run.write_json("results.json", results)
-    steps = [r["step"] for r in records]
-    plot_curves(run.artefact("plots", "loss.png"), {
-        "trained LSA": (steps, [r["loss"] for r in records]),
-        "GD-1 (same batch)": (steps, [r["gd_loss"] for r in records])},
-        xlabel="step", ylabel="loss", logy=True, title="1-layer LSA vs one step of GD")
-    plot_curves(run.artefact("plots", "interpolation.png"), {"interpolated": (alphas, interp)},
-              xlabel="alpha (0 = construction, 1 = trained)", ylabel="loss",
-              hlines={"GD-1": loss_gd}, markers=True, title="interpolating the weights")
-    for shift in ("scale", "noise", "heavy_tail"):
-        plot_curves(run.artefact("plots", f"ood_{shift}.png"),
-                  {n: (ood["alpha"], ood[f"{shift}/{n}"]) for n in ("trained", "gd")},
-                  xlabel="alpha", ylabel="loss", logy=True, markers=True, title=f"OOD: {shift}")
-    save_weight_picture(run.artefact("plots", "weights.png"), model, constructed, cfg.dim)
-    return results
+    loss_plot(folder / "loss.png", [{"step": r["step"], "trained LSA": r["loss"],
+                                     "GD-1 (same batch)": r["gd_loss"]} for r in records],
+              ["trained LSA", "GD-1 (same batch)"],
+              title="training loss: 1-layer LSA vs one step of GD on the same batches")
+    plot_curves(folder / "interpolation.png", {"interpolated": (alphas, interp)},
+                xlabel="alpha (0 = GD construction, 1 = trained, rescaled)", ylabel="loss",
+                hlines={"GD-1": loss_gd}, markers=True,
+                title="loss of weights interpolated between GD-1 and the trained layer")
+    names = {"scale": "inputs ~ U(-a/2, a/2), teacher scaled by a",
+             "noise": "context targets with noise of std a/4",
+             "heavy_tail": "heavy-tailed (Student-t) inputs scaled by a"}
+    for shift, what in names.items():
+        plot_curves(folder / f"ood_{shift}.png",
+                    {n: (ood["alpha"], ood[f"{shift}/{n}"]) for n in ("trained", "gd")},
+                    xlabel="a (1 = training distribution)" if shift == "scale" else "a",
+                    ylabel="loss", logy=True, markers=True,
+                    title=f"out of distribution: {what}")
+    save_weight_picture(folder / "weights.png", model, constructed, cfg.dim)
 
 
 def save_weight_picture(path, model: Stack, constructed, dim: int):
@@ -193,9 +239,12 @@ def save_weight_picture(path, model: Stack, constructed, dim: int):
     kq, pv, beta = rescaled_products(model.layers[0], dim)
     kq_c, pv_c = products(constructed)
     return weight_heatmaps(path, {
-        "trained W_K^T W_Q / beta": np.asarray(kq[0]), "trained P W_V * beta": np.asarray(pv[0]),
-        "GD: W_K^T W_Q": np.asarray(kq_c[0]), "GD: P W_V": np.asarray(pv_c[0])},
-        title=f"trained vs constructed (beta = {float(beta):.3g})")
+        "trained: W_K^T W_Q / beta": np.asarray(kq[0]), "trained: P W_V * beta": np.asarray(pv[0]),
+        "GD construction: W_K^T W_Q": np.asarray(kq_c[0]),
+        "GD construction: P W_V": np.asarray(pv_c[0])},
+        labels=[f"x{i + 1}" for i in range(dim)] + ["y"],
+        title="1-layer LSA weight products, trained (rescaled by beta ="
+              f" {float(beta):.3g}) vs the one-step GD construction")
 
 
 def fit_gdpp(cfg: GDPPConfig, eta0: float) -> tuple[np.ndarray, np.ndarray]:
@@ -233,66 +282,86 @@ def fit_gdpp(cfg: GDPPConfig, eta0: float) -> tuple[np.ndarray, np.ndarray]:
             np.broadcast_to(np.asarray(p["gamma"]), (cfg.layers,)).copy())
 
 
-def run_gdpp(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
-    """K-layer LSA (tied or not) vs GD-K (line-searched eta) vs GD++ (learned eta, gamma)."""
-    from selforg.core.media import plot_curves
+def gdpp(config: GDPPConfig | None = None, *, out: str | Path | None = None,
+             quiet: bool = True, resume: str | Path | None = None,
+             eval_only: bool = False) -> GDPPResult:
+    """``selforg icl gdpp``: a K-layer LSA (tied or not) vs GD-K and GD++ (paper Fig. 3).
 
-    cfg: GDPPConfig = run.config
-    x, y = eval_tasks(cfg)
-    eta, loss_gd = best_gd_eta(x, y, steps=cfg.layers)
-    etas, gammas = fit_gdpp(cfg, eta)
-    gdpp = lambda a, b, c: gdpp_predict(a, b, c, jnp.asarray(etas), jnp.asarray(gammas))  # noqa: E731
-    loss_gdpp = float(learner_loss(gdpp, x, y))
-    model, records, seconds = train_regression(run, cfg, quiet=quiet, description="icl gdpp",
-                                               train=train)
-    trained = lsa_learner(model)
-    vs_gd = {k: float(v) for k, v in compare(trained, gd_learner(eta, cfg.layers), x, y).items()}
-    vs_pp = {k: float(v) for k, v in compare(trained, gdpp, x, y).items()}
-    results = {
-        "layers": cfg.layers, "tied": cfg.tied,
-        "loss_trained": vs_gd["loss_a"], "loss_gd": loss_gd, "loss_gdpp": loss_gdpp,
-        "eta_gd": eta, "eta_gdpp": etas.tolist(), "gamma_gdpp": gammas.tolist(),
-        "model_cos_gd": vs_gd["model_cos"], "model_cos_gdpp": vs_pp["model_cos"],
-        "preds_diff_gd": vs_gd["preds_diff"], "preds_diff_gdpp": vs_pp["preds_diff"],
-        "model_diff_gd": vs_gd["model_diff"], "model_diff_gdpp": vs_pp["model_diff"],
-        "relative_gap_gdpp": vs_gd["loss_a"] / loss_gdpp - 1.0,
-        "train_seconds": seconds, "steps": cfg.steps,
-        "steps_done": int(records[-1]["step"]) if records else 0,
-    }
-    run.write_json("results.json", results)
-    steps = [r["step"] for r in records]
-    plot_curves(run.artefact("plots", "loss.png"), {"trained LSA": (steps, [r["loss"] for r in
-                                                                            records])},
-              xlabel="step", ylabel="loss", logy=True,
-              hlines={f"GD-{cfg.layers}": loss_gd, "GD++": loss_gdpp},
-              title=f"{cfg.layers}-layer LSA ({'tied' if cfg.tied else 'untied'})")
-    return results
+    GD-K uses the line-searched step size; GD++ learns (eta, gamma) per layer (one pair when
+    tied). Writes ``results.json`` and ``plots/loss.png``. Arguments as in `gd`.
+
+    Example:
+        >>> from selforg.icl import GDPPConfig, gdpp
+        >>> res = gdpp(GDPPConfig(steps=300, batch=256, eval_tasks=1000, gdpp_steps=100))
+        >>> res.loss_trained, res.loss_gdpp, res.model_cos_gdpp  # doctest: +SKIP
+    """
+    with precision_scope():
+        run = open_experiment("gdpp", config, GDPPConfig, out=out, resume=resume,
+                              eval_only=eval_only)
+        cfg: GDPPConfig = run.config
+        x, y = eval_tasks(cfg)
+        eta, loss_gd = best_gd_eta(x, y, steps=cfg.layers)
+        etas, gammas = fit_gdpp(cfg, eta)
+        gdpp = lambda a, b, c: gdpp_predict(a, b, c, jnp.asarray(etas), jnp.asarray(gammas))  # noqa: E731
+        loss_gdpp = float(learner_loss(gdpp, x, y))
+        model, records, seconds = train_regression(run, cfg, quiet=quiet, description="icl gdpp",
+                                                   train=not eval_only)
+        trained = lsa_learner(model)
+        vs_gd = {k: float(v) for k, v in
+                 compare(trained, gd_learner(eta, cfg.layers), x, y).items()}
+        vs_pp = {k: float(v) for k, v in compare(trained, gdpp, x, y).items()}
+        result = GDPPResult(
+            run_dir=run.path, layers=cfg.layers, tied=cfg.tied, loss_trained=vs_gd["loss_a"],
+            loss_gd=loss_gd, loss_gdpp=loss_gdpp, eta_gd=eta,
+            eta_gdpp=tuple(float(e) for e in etas), gamma_gdpp=tuple(float(g) for g in gammas),
+            model_cos_gd=vs_gd["model_cos"], model_cos_gdpp=vs_pp["model_cos"],
+            steps_done=_steps_done(records), train_seconds=seconds, model=model)
+        run.write_json("results.json", {
+            **result.summary(),
+            "preds_diff_gd": vs_gd["preds_diff"], "preds_diff_gdpp": vs_pp["preds_diff"],
+            "model_diff_gd": vs_gd["model_diff"], "model_diff_gdpp": vs_pp["model_diff"],
+            "relative_gap_gdpp": vs_gd["loss_a"] / loss_gdpp - 1.0, "steps": cfg.steps})
+        kind = "weight-tied" if cfg.tied else "untied"
+        loss_plot(run.path / "plots" / "loss.png", records, ["loss"],
+                  hlines={f"GD-{cfg.layers} (validation)": loss_gd,
+                          "GD++ (validation)": loss_gdpp},
+                  title=f"training loss of a {kind} {cfg.layers}-layer LSA vs GD-{cfg.layers}"
+                        " and GD++")
+    return result
 
 
-def run_softmax(run: Run, *, quiet: bool = True) -> dict[str, Any]:
-    """1-layer softmax self-attention with 1 and 2 heads vs GD-1 (paper Sec. 4 / appendix):
-    one head cannot reach the GD loss; two heads nearly can."""
-    import dataclasses
+def softmax(config: SoftmaxConfig | None = None, *, out: str | Path | None = None,
+                quiet: bool = True, resume: str | Path | None = None) -> SoftmaxResult:
+    """``selforg icl softmax``: 1-layer softmax self-attention per head count vs GD-1.
 
-    from selforg.core.media import plot_curves
+    One head cannot reach the GD loss; two heads nearly can (paper Sec. 4 / appendix). Each
+    head count trains in its own part folder ``heads<h>/``. Arguments as in `gd`.
 
-    cfg = run.config
-    x, y = eval_tasks(cfg)
-    eta, loss_gd = best_gd_eta(x, y)
-    losses, seconds, curves = {}, {}, {}
-    for h in cfg.head_counts:
-        sub_cfg = dataclasses.replace(cfg, heads=h, softmax=True, layers=1)
-        sub = Run(path=run.path / f"heads{h}", system=run.system, verb=f"{run.verb}-{h}",
-                  config=sub_cfg, resumed=run.resumed and (run.path / f"heads{h}").exists())
-        sub.path.mkdir(parents=True, exist_ok=True)
-        model, records, seconds[str(h)] = train_regression(sub, sub_cfg, quiet=quiet,
-                                                           description=f"icl softmax {h}")
-        losses[str(h)] = float(learner_loss(lsa_learner(model), x, y))
-        curves[f"{h} head{'s' if h > 1 else ''}"] = ([r["step"] for r in records],
-                                                    [r["loss"] for r in records])
-    results = {"loss_gd": loss_gd, "eta_gd": eta, "loss_heads": losses,
-               "train_seconds": seconds, "steps": cfg.steps}
-    run.write_json("results.json", results)
-    plot_curves(run.artefact("plots", "loss.png"), curves, xlabel="step", ylabel="loss",
-              logy=True, hlines={"GD-1": loss_gd}, title="softmax self-attention vs GD-1")
-    return results
+    Example:
+        >>> from selforg.icl import SoftmaxConfig, softmax
+        >>> res = softmax(SoftmaxConfig(steps=100, batch=256, eval_tasks=1000))
+        >>> res.loss_heads, res.loss_gd  # doctest: +SKIP
+    """
+    with precision_scope():
+        run = open_experiment("softmax", config, SoftmaxConfig, out=out, resume=resume,
+                              parts=True)
+        cfg: SoftmaxConfig = run.config
+        x, y = eval_tasks(cfg)
+        eta, loss_gd = best_gd_eta(x, y)
+        losses, seconds, models, records = {}, {}, {}, {}
+        for n, h in enumerate(cfg.head_counts, 1):
+            part_cfg = dataclasses.replace(cfg, heads=h, softmax=True, layers=1)
+            part = open_part(run, f"heads{h}", part_cfg)
+            model, records[h], seconds[str(h)] = train_regression(
+                part, part_cfg, quiet=quiet, description=f"icl softmax {h}")
+            finish_part(run, n)
+            models[str(h)] = model
+            losses[str(h)] = float(learner_loss(lsa_learner(model), x, y))
+        result = SoftmaxResult(run_dir=run.path, loss_gd=loss_gd, eta_gd=eta, loss_heads=losses,
+                               train_seconds=seconds, models=models)
+        run.write_json("results.json", {**result.summary(), "steps": cfg.steps})
+        labels = {f"{h} head{'s' if h > 1 else ''}": r for h, r in records.items()}
+        loss_plot(run.path / "plots" / "loss.png", merge_records(labels), list(labels),
+                  hlines={"GD-1 (validation)": loss_gd},
+                  title="training loss of softmax self-attention by head count vs GD-1")
+    return result

@@ -20,19 +20,23 @@ import numpy as np
 import optax
 
 from selforg.core.errors import require
+from selforg.core.media import plot_curves
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, clip_and, train_loop
 from selforg.icl.config import FewshotConfig, MesaConfig
+from selforg.icl.experiment import finish_part, loss_plot, open_experiment, open_part, read_part
 from selforg.icl.lsa import LSA, Stack, causal_mask
-from selforg.icl.mesa import MesaLayer
+from selforg.icl.mesa_layer import MesaLayer
 from selforg.icl.metrics import training_seconds
+from selforg.icl.precision import precision_scope
+from selforg.icl.results import FewshotResult, MesaResult
 from selforg.icl.solvers import best_seq_gd_eta, seq_gd1_predict, seq_losses, seq_ridge_predict
 from selforg.icl.tasks import constructed_tokens, dynamics_data, fewshot_prompts
 
 
 def make_model(name: str, cfg: MesaConfig | FewshotConfig, key) -> Stack:
     """``lsaK`` (K causal LSA layers) or ``mesa1`` (one mesa-layer) on tokens of size 3 dim."""
-    d3 = 3 * cfg.dim
+    d3 = 3 * state_dim(cfg)
     if name.startswith("mesa"):
         keys = jax.random.split(key, int(name[4:]))
         return Stack([MesaLayer(d3, heads=cfg.heads, key_size=cfg.key_size,
@@ -68,27 +72,34 @@ def without_latest_pair(model: Stack) -> Stack:
                              for l in model.layers))
 
 
+FEWSHOT_MODELS = ("lsa1", "lsa2", "mesa1")
+
+
 def _data(cfg, key, batch):
-    return dynamics_data(key, batch, length=cfg.length, dim=cfg.dim, noise=cfg.noise,
-                         kind=getattr(cfg, "kind", "full"))
+    kind = getattr(cfg, "kind", "full")
+    return dynamics_data(key, batch, length=cfg.length, dim=state_dim(cfg), noise=cfg.noise,
+                         kind=kind, hidden=getattr(cfg, "hidden", 15))
 
 
-def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True, train: bool = True
+def state_dim(cfg: MesaConfig | FewshotConfig) -> int:
+    """The size of the observed states s_t: ``observed`` (n_s = 5) for partially observed
+    dynamics, else ``dim``."""
+    return cfg.observed if getattr(cfg, "kind", "full") == "partial" else cfg.dim
+
+
+def train_sequence_model(part: Run, name: str, cfg, *, quiet: bool = True, train: bool = True
                          ) -> tuple[Stack, float, list[dict]]:
-    """Train model `name` in the sub-folder ``run.path / name`` (its own checkpoints, log).
+    """Train model `name` in its part folder `part` (its own checkpoints and log).
 
-    AdamW with linear warm-up + cosine decay and element-wise clipping; a fresh batch of
-    sequences per step from ``fold_in(key, step)``.
+    AdamW with linear warm-up + cosine decay over ``cfg.steps`` and element-wise clipping; a
+    fresh batch of sequences per step from ``fold_in(key, step)``.
 
-    With ``train=False`` the sub-run's latest checkpoint is loaded instead of training.
+    With ``train=False`` the part's latest checkpoint is loaded instead of training.
 
     Returns:
-        (trained model, seconds the sub-run spent training (from its records, so unchanged
+        (trained model, seconds the part spent training (from its records, so unchanged
         by ``train=False``), logged records).
     """
-    sub = Run(path=run.path / name, system=run.system, verb=f"{run.verb}-{name}",
-              config=run.config, resumed=run.resumed and (run.path / name).exists())
-    sub.path.mkdir(parents=True, exist_ok=True)
     k_model, k_data = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(cfg.seed),
                                                           zlib.crc32(name.encode()) % 2**31))
     model = make_model(name, cfg, k_model)
@@ -111,10 +122,10 @@ def train_sequence_model(run: Run, name: str, cfg, *, quiet: bool = True, train:
     settings = LoopSettings(steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=250,
                             quiet=quiet, description=f"icl {name}")
     if train:
-        state, _, _ = train_loop(sub, state, step, settings)
+        state, _, _ = train_loop(part, state, step, settings, best_of=lambda s: s[0])
     else:
-        state, _, _ = sub.load_checkpoint(state)
-    records = sub.read_metrics()
+        state, _, _ = part.load_checkpoint(state)
+    records = part.read_metrics()
     return state[0], training_seconds(records), records
 
 
@@ -191,57 +202,84 @@ def linear_probes(model: Stack, s, *, lam: float = 1.0) -> dict[str, list[list[f
     return out
 
 
-def run_mesa(run: Run, *, quiet: bool = True, train: bool = True) -> dict[str, Any]:
-    """Train the models of ``run.config.models``; compare per-time-step losses with GD-1 and
-    ridge LSQ. Writes results.json (``mean_loss`` per model) and plots."""
+def mesa(config: MesaConfig | None = None, *, out: str | Path | None = None,
+             quiet: bool = True, resume: str | Path | None = None,
+             eval_only: bool = False) -> MesaResult:
+    """``selforg icl mesa``: train the sequence models of ``config.models``; compare their
+    per-time-step losses with GD-1 and ridge least squares (paper B, Sec. 3-5).
+
+    Each model trains in its own part folder (``lsa1/``, ``mesa1/``, ...); the run folder gets
+    ``results.json`` (``mean_loss`` and ``per_step_loss`` per model, linear probes, lambdas)
+    and ``plots/``. The learning rate decays over ``config.steps``, so a resume keeps the
+    run's steps (another total is refused: it would be another run).
+
+    Args:
+        config: the experiment (default `MesaConfig()`; when resuming, the run's own).
+        out, quiet, resume, eval_only: as in `selforg.icl.gd`.
+
+    Example:
+        >>> from selforg.icl import MesaConfig, mesa
+        >>> res = mesa(MesaConfig(models=("lsa1",), steps=100, batch=16, eval_seqs=256))
+        >>> res.mean_loss  # doctest: +SKIP
+    """
+    with precision_scope():
+        run = open_experiment("mesa", config, MesaConfig, out=out, resume=resume,
+                              schedule_over_steps=True, parts=True, eval_only=eval_only)
+        cfg: MesaConfig = run.config
+        s = eval_sequences(cfg)
+        base = baselines(cfg, s)
+        curves = {"gd1": base["gd1"], "lsq": base["lsq"]}
+        seconds, records, probes, lams, lagged, models = {}, {}, {}, {}, {}, {}
+        for n, name in enumerate(cfg.models, 1):
+            part = open_part(run, name, cfg)
+            model, seconds[name], records[name] = train_sequence_model(
+                part, name, cfg, quiet=quiet, train=not eval_only)
+            finish_part(run, n)
+            models[name] = model
+            curves[name] = np.asarray(jax.jit(seq_batch_losses)(model, s))
+            probes[name] = linear_probes(model, s[:1024])
+            if name.startswith("mesa"):
+                lams[name] = [np.asarray(layer.lam).tolist() for layer in model.layers]
+                lagged[name] = float(np.mean(jax.jit(seq_batch_losses)(without_latest_pair(model),
+                                                                         s)))
+        order = [m for m in ("lsa1", "lsa2", "lsa4", "lsa6", "mesa1") if m in curves]
+        order += ["gd1", "lsq"]
+        result = MesaResult(
+            run_dir=run.path, mean_loss={k: float(np.mean(curves[k])) for k in order},
+            start_loss=float(curves["lsq"][0]), eta_gd1=base["eta_gd1"],
+            steps_done={k: int(r[-1]["step"]) if r else 0 for k, r in records.items()},
+            train_seconds=seconds, models=models)
+        run.write_json("results.json", {
+            **result.summary(),
+            "per_step_loss": {k: np.asarray(curves[k]).tolist() for k in order},
+            "lsq_lambda": cfg.lsq_lam, "lsq_by_lambda": base["lsq_by_lambda"],
+            "lsq_without_latest_pair": base["lsq_without_latest_pair"],
+            "mesa_without_latest_pair": lagged,
+            "lsq_convention": "Phi_t = argmin sum_{t'<=t} ||s_t' - Phi s_{t'-1}||^2"
+                              " + lambda ||Phi||^2",
+            "steps": cfg.steps, "batch": cfg.batch, "mesa_lambda": lams, "probes": probes})
+        _plot_mesa(run.path / "plots", cfg, curves, order, probes, records, result.mean_loss)
+    return result
+
+
+def _plot_mesa(folder: Path, cfg: MesaConfig, curves, order, probes, records, mean) -> None:
     from selforg.core.media import plot_curves
 
-    cfg: MesaConfig = run.config
-    s = eval_sequences(cfg)
-    base = baselines(cfg, s)
-    curves = {"gd1": base["gd1"], "lsq": base["lsq"]}
-    seconds: dict[str, float] = {}
-    records: dict[str, list] = {}
-    probes: dict[str, Any] = {}
-    lams: dict[str, list[float]] = {}
-    lagged: dict[str, float] = {}
-    for name in cfg.models:
-        model, seconds[name], records[name] = train_sequence_model(run, name, cfg, quiet=quiet,
-                                                                   train=train)
-        curves[name] = np.asarray(jax.jit(seq_batch_losses)(model, s))
-        probes[name] = linear_probes(model, s[:1024])
-        if name.startswith("mesa"):
-            lams[name] = [np.asarray(layer.lam).tolist() for layer in model.layers]
-            lagged[name] = float(np.mean(jax.jit(seq_batch_losses)(without_latest_pair(model), s)))
-    order = [m for m in ("lsa1", "lsa2", "lsa4", "lsa6", "mesa1") if m in curves] + ["gd1", "lsq"]
-    results = {
-        "mean_loss": {k: float(np.mean(curves[k])) for k in order},
-        "per_step_loss": {k: np.asarray(curves[k]).tolist() for k in order},
-        "start_loss": float(curves["lsq"][0]), "eta_gd1": base["eta_gd1"],
-        "lsq_lambda": cfg.lsq_lam, "lsq_by_lambda": base["lsq_by_lambda"],
-        "lsq_without_latest_pair": base["lsq_without_latest_pair"],
-        "mesa_without_latest_pair": lagged,
-        "lsq_convention": "Phi_t = argmin sum_{t'<=t} ||s_t' - Phi s_{t'-1}||^2 + lambda ||Phi||^2",
-        "train_seconds": seconds, "steps": cfg.steps, "batch": cfg.batch,
-        "steps_done": {k: int(r[-1]["step"]) if r else 0 for k, r in records.items()},
-        "mesa_lambda": lams, "probes": probes,
-    }
-    run.write_json("results.json", results)
     t = np.arange(1, cfg.length + 1)
-    plot_curves(run.artefact("plots", "loss_per_step.png"), {k: (t, curves[k]) for k in order},
-              xlabel="time step t", ylabel="loss", logy=True,
-              title="next-state loss per time step")
+    plot_curves(folder / "loss_per_step.png", {k: (t, curves[k]) for k in order},
+                xlabel="time step t (states seen in context)", ylabel="next-state loss",
+                logy=True, title=f"next-state loss per time step ({cfg.kind} dynamics,"
+                                 f" {cfg.eval_seqs} validation sequences)")
     for name in cfg.models:
         for target, per_layer in probes[name].items():
-            plot_curves(run.artefact("plots", f"probe_{name}_{target}.png"),
-                      {f"layer {i}": (t, e) for i, e in enumerate(per_layer)}, xlabel="time step",
-                      ylabel="1 - R^2", title=f"{name}: linear probe for the {target} state")
-        xs = [r["step"] for r in records[name]]
-        plot_curves(run.artefact("plots", f"train_{name}.png"),
-                  {name: (xs, [r["loss"] for r in records[name]])}, xlabel="step", ylabel="loss",
-                  hlines={"gd1": results["mean_loss"]["gd1"], "lsq": results["mean_loss"]["lsq"]},
-                  logy=True)
-    return results
+            plot_curves(folder / f"probe_{name}_{target}.png",
+                        {f"layer {i}" if i else "input tokens": (t, e)
+                         for i, e in enumerate(per_layer)},
+                        xlabel="time step t", ylabel="1 - R^2 (0: linearly decodable)",
+                        title=f"{name}: linear probe for the {target} state")
+        loss_plot(folder / f"train_{name}.png", records[name], ["loss"],
+                  hlines={"GD-1 (validation)": mean["gd1"], "ridge LSQ (validation)": mean["lsq"]},
+                  title=f"training loss of {name} (mean over t) vs GD-1 and ridge LSQ")
 
 
 def fewshot_losses(model: Stack, key, cfg: FewshotConfig, eop: bool) -> np.ndarray:
@@ -267,39 +305,53 @@ def load_sequence_model(run_dir: str | Path, name: str) -> tuple[Stack, MesaConf
     Raises:
         BadInput: not a mesa run, or `name` was not trained in it.
     """
-    from selforg.core.runs import load_config
-
-    cfg = load_config(run_dir, MesaConfig, system="icl", verb="mesa")
-    require(name in cfg.models and (Path(run_dir) / name).is_dir(),
-            f"{run_dir} holds no trained {name} (its models: {', '.join(cfg.models)})")
-    src = Run(path=Path(run_dir), system="icl", verb="mesa", config=cfg, resumed=True)
-    model, seconds, _ = train_sequence_model(src, name, cfg, train=False)
+    part, cfg = read_part(run_dir, "mesa", name, MesaConfig)
+    require(name in cfg.models, f"{run_dir} holds no trained {name} (its models:"
+            f" {', '.join(cfg.models)})")
+    model, seconds, _ = train_sequence_model(part, name, cfg, train=False)
     return model, cfg, seconds
 
 
-def run_fewshot(run: Run, *, quiet: bool = True) -> dict[str, Any]:
-    """Train a sequence model on dynamics only (or take one trained by ``selforg icl mesa``
-    when ``source`` is set); prompt it with regression pairs (with and without end-of-pair
-    tokens). Writes results.json and a plot."""
-    from selforg.core.media import plot_curves
+def fewshot(config: FewshotConfig | None = None, *, out: str | Path | None = None,
+                quiet: bool = True, resume: str | Path | None = None) -> FewshotResult:
+    """``selforg icl fewshot``: a sequence model trained on dynamics only (or the one a
+    ``selforg icl mesa`` run trained, when ``config.source`` names that run) is prompted
+    with regression pairs, with and without end-of-pair tokens.
 
-    cfg: FewshotConfig = run.config
-    if cfg.source:
-        model, src_cfg, seconds = load_sequence_model(cfg.source, cfg.model)
-        require(src_cfg.dim == cfg.dim and src_cfg.kind == "full",
-                f"{cfg.source}: trained on dim {src_cfg.dim} ({src_cfg.kind}); fewshot needs"
-                f" dim {cfg.dim}, fully observed")
-    else:
-        model, seconds, _ = train_sequence_model(run, cfg.model, cfg, quiet=quiet)
-    key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 99)
-    plain = fewshot_losses(model, key, cfg, eop=False)
-    eop = fewshot_losses(model, key, cfg, eop=True)
-    results = {"label_loss": plain.tolist(), "label_loss_eop": eop.tolist(),
-               "train_seconds": seconds, "model": cfg.model, "source": cfg.source}
-    run.write_json("results.json", results)
-    n = np.arange(1, cfg.pairs + 1)
-    plot_curves(run.artefact("plots", "fewshot.png"),
-                {"[x, y]": (n, plain), "[x, y, EOP]": (n, eop)},
-                xlabel="pairs in context", ylabel="label loss", markers=True,
-                title=f"few-shot regression with a dynamics-trained {cfg.model}")
-    return results
+    Writes ``results.json`` and ``plots/fewshot.png``. The learning rate decays over
+    ``config.steps``, so a resume keeps the run's steps.
+
+    Example:
+        >>> from selforg.icl import FewshotConfig, fewshot
+        >>> res = fewshot(FewshotConfig(steps=100, batch=16, eval_seqs=128))
+        >>> res.label_loss[-1], res.label_loss_eop[-1]  # doctest: +SKIP
+    """
+    with precision_scope():
+        run = open_experiment("fewshot", config, FewshotConfig, out=out, resume=resume,
+                              schedule_over_steps=True, parts=True)
+        cfg: FewshotConfig = run.config
+        require(cfg.model in FEWSHOT_MODELS,
+                f"model {cfg.model!r}: choose {', '.join(FEWSHOT_MODELS)}")
+        if cfg.source:
+            model, src_cfg, seconds = load_sequence_model(cfg.source, cfg.model)
+            require(src_cfg.dim == cfg.dim and src_cfg.kind == "full",
+                    f"{cfg.source}: trained on dim {src_cfg.dim} ({src_cfg.kind}); fewshot needs"
+                    f" dim {cfg.dim}, fully observed")
+        else:
+            model, seconds, _ = train_sequence_model(open_part(run, cfg.model, cfg), cfg.model,
+                                                     cfg, quiet=quiet)
+        finish_part(run, 1)
+        key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 99)
+        plain = fewshot_losses(model, key, cfg, eop=False)
+        eop = fewshot_losses(model, key, cfg, eop=True)
+        result = FewshotResult(run_dir=run.path, model_name=cfg.model, source=cfg.source,
+                               label_loss=tuple(float(v) for v in plain),
+                               label_loss_eop=tuple(float(v) for v in eop),
+                               train_seconds=seconds, model=model)
+        run.write_json("results.json", result.summary())
+        n = np.arange(1, cfg.pairs + 1)
+        plot_curves(run.path / "plots" / "fewshot.png",
+                    {"[x, y]": (n, plain), "[x, y, EOP]": (n, eop)},
+                    xlabel="pairs in context", ylabel="label loss", markers=True,
+                    title=f"few-shot regression with a {cfg.model} trained on dynamics only")
+    return result

@@ -11,7 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from selforg.icl.precision import full_precision
 
+
+@full_precision
 def gdpp_predict(x: Float[Array, "n d"], y: Float[Array, " n"], xq: Float[Array, " d"],
                  etas: Float[Array, " k"], gammas: Float[Array, " k"] | None = None
                  ) -> Float[Array, ""]:
@@ -40,6 +43,7 @@ def gd_predict(x, y, xq, eta: float, steps: int = 1) -> Float[Array, ""]:
     return gdpp_predict(x, y, xq, jnp.full((steps,), eta))
 
 
+@full_precision
 def ridge_predict(x, y, xq, lam: float = 1e-6) -> Float[Array, ""]:
     """Ridge least squares ``argmin_W sum (W x_i - y_i)^2 + lam ||W||^2`` evaluated at x_q."""
     d = x.shape[1]
@@ -89,6 +93,7 @@ def best_gd_eta(x, y, steps: int = 1, lo: float = 1e-3, hi: float = 25.0) -> tup
 
 # ---- sequence baselines (one trajectory each; vmap over a batch) -------------------------
 
+@full_precision
 def seq_gd1_predict(s: Float[Array, "t1 d"], eta: float) -> Float[Array, "t d"]:
     """One GD step from Phi = 0 on ``L_t`` for every t: ``eta sum_{t'<=t} s_t' s_{t'-1}^T s_t``.
 
@@ -104,6 +109,7 @@ def seq_gd1_predict(s: Float[Array, "t1 d"], eta: float) -> Float[Array, "t d"]:
     return eta * jnp.einsum("tij,tj->ti", phi, cur)
 
 
+@full_precision
 def seq_ridge_predict(s: Float[Array, "t1 d"], lam: float = 1e-3, lag: int = 0
                       ) -> Float[Array, "t d"]:
     """Ridge least squares on the pairs seen so far.

@@ -19,8 +19,11 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from selforg.icl.precision import full_precision
+
 
 @functools.partial(jax.jit, static_argnames=("batch", "n_ctx", "dim", "heavy_tail"))
+@full_precision
 def regression_data(
     key: PRNGKeyArray,
     batch: int,
@@ -90,6 +93,7 @@ def random_orthogonal(key: PRNGKeyArray, batch: int, dim: int) -> Float[Array, "
 
 
 @functools.partial(jax.jit, static_argnames=("batch", "length", "dim", "kind", "hidden"))
+@full_precision
 def dynamics_data(
     key: PRNGKeyArray,
     batch: int,
@@ -152,6 +156,7 @@ def constructed_tokens(s: Float[Array, "*b t1 d"]) -> Float[Array, "*b t d3"]:
     return jnp.concatenate([jnp.zeros_like(cur), cur, prev], axis=-1)
 
 
+@full_precision
 def fewshot_prompts(
     key: PRNGKeyArray, batch: int, *, pairs: int = 12, dim: int = 10, eop: bool = False
 ) -> tuple[Float[Array, "b t d"], Float[Array, "b p d"]]:

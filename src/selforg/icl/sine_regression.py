@@ -13,8 +13,7 @@ linear head w adapted by one GD step (eta = 0.1) on the context, meta-learned en
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -25,7 +24,11 @@ import optax
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, train_loop
 from selforg.icl.config import SineConfig
+from selforg.icl.experiment import finish_part, loss_plot, merge_records, open_experiment, open_part
 from selforg.icl.lsa import LSA, context_mask
+from selforg.icl.metrics import training_seconds
+from selforg.icl.precision import full_precision, precision_scope
+from selforg.icl.results import SineResult
 from selforg.icl.tasks import sine_data
 
 
@@ -41,6 +44,7 @@ class Features(eqx.Module):
         self.mlp = eqx.nn.MLP(cfg.embed, cfg.embed, cfg.hidden, 1, activation=jax.nn.gelu,
                               key=k2)
 
+    @full_precision
     def __call__(self, tokens):
         h = jax.vmap(self.embed)(tokens)
         return h + jax.vmap(self.mlp)(h)
@@ -58,6 +62,7 @@ class FeatureLSA(eqx.Module):
         self.features = Features(cfg, in_size=2, key=k1)
         self.lsa = LSA(cfg.embed, key_size=cfg.embed, init_scale=0.002, key=k2)
 
+    @full_precision
     def __call__(self, x, y):
         e = self.features(jnp.stack([x, y.at[-1].set(0.0)], axis=-1))
         return -self.lsa(e, context_mask(x.shape[0], x.shape[0] - 1))[-1, -1]
@@ -76,6 +81,7 @@ class FeatureGD(eqx.Module):
         self.w0 = jnp.zeros((cfg.embed,))
         self.eta = cfg.eta_gd
 
+    @full_precision
     def __call__(self, x, y):
         phi = self.features(x[:, None])
         pc, yc = phi[:-1], y[:-1]
@@ -92,10 +98,7 @@ def _loss(model, x, y):
     return 0.5 * jnp.mean((jax.vmap(model)(x, y) - y[:, -1]) ** 2)
 
 
-def _train(run: Run, name: str, model, cfg: SineConfig, quiet: bool):
-    sub = Run(path=run.path / name, system=run.system, verb=f"{run.verb}-{name}",
-              config=run.config, resumed=run.resumed and (run.path / name).exists())
-    sub.path.mkdir(parents=True, exist_ok=True)
+def _train(part: Run, model, cfg: SineConfig, quiet: bool):
     opt = optax.chain(optax.clip_by_global_norm(cfg.clip), optax.adam(cfg.lr))
     key = jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 5)
 
@@ -108,47 +111,73 @@ def _train(run: Run, name: str, model, cfg: SineConfig, quiet: bool):
         return (eqx.apply_updates(m, u), o), {"loss": loss}
 
     state = (model, opt.init(eqx.filter(model, eqx.is_array)))
-    t0 = time.perf_counter()
-    state, _, _ = train_loop(sub, state, step, LoopSettings(
+    state, _, _ = train_loop(part, state, step, LoopSettings(
         steps=cfg.steps, log_every=cfg.log_every, checkpoint_every=500, quiet=quiet,
-        description=f"icl sine {name}"))
-    return state[0], time.perf_counter() - t0, sub.read_metrics()
+        description=f"icl {part.verb}"), best_of=lambda s: s[0])
+    records = part.read_metrics()
+    return state[0], training_seconds(records), records
 
 
-def run_sine(run: Run, *, quiet: bool = True) -> dict[str, Any]:
-    """Train both learners on sine tasks; compare losses and their adapted functions."""
+LEARNERS = {"lsa": "features + LSA", "gd_features": "features + GD step"}
+
+
+def sine(config: SineConfig | None = None, *, out: str | Path | None = None,
+             quiet: bool = True, resume: str | Path | None = None) -> SineResult:
+    """``selforg icl sine``: train both learners on sine tasks; compare losses and functions.
+
+    Each learner trains in its own part folder (``lsa/``, ``gd_features/``); the run folder
+    gets ``results.json``, ``plots/loss.png`` and ``plots/functions.png`` (both adapted
+    functions on one task). A larger ``steps`` on resume extends a finished run.
+
+    Args:
+        config: the experiment (default `SineConfig()`: 40,000 steps, about 20 min on 2 cores;
+            when resuming, the run's own).
+        out, quiet, resume: as in `selforg.icl.gd`.
+
+    Example:
+        >>> from selforg.icl import SineConfig, sine
+        >>> res = sine(SineConfig(steps=200, eval_tasks=512))
+        >>> res.loss_lsa, res.loss_gd_features  # doctest: +SKIP
+    """
+    with precision_scope():
+        run = open_experiment("sine", config, SineConfig, out=out, resume=resume, parts=True)
+        cfg: SineConfig = run.config
+        k1, k2 = jax.random.split(jax.random.PRNGKey(cfg.seed))
+        fresh = {"lsa": FeatureLSA(cfg, key=k1), "gd_features": FeatureGD(cfg, key=k2)}
+        models, seconds, records = {}, {}, {}
+        for n, (name, model) in enumerate(fresh.items(), 1):
+            models[name], seconds[name], records[name] = _train(open_part(run, name, cfg),
+                                                                model, cfg, quiet)
+            finish_part(run, n)
+        x, y = sine_data(jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 10**6),
+                         cfg.eval_tasks, n_ctx=cfg.n_ctx)
+        pl = _predict_batch(models["lsa"], x, y)
+        pg = _predict_batch(models["gd_features"], x, y)
+        result = SineResult(
+            run_dir=run.path, loss_lsa=float(0.5 * jnp.mean((pl - y[:, -1]) ** 2)),
+            loss_gd_features=float(0.5 * jnp.mean((pg - y[:, -1]) ** 2)),
+            preds_diff=float(jnp.mean(jnp.abs(pl - pg))), train_seconds=seconds, models=models)
+        run.write_json("results.json", {**result.summary(), "steps": cfg.steps})
+        labels = {LEARNERS[k]: r for k, r in records.items()}
+        loss_plot(run.path / "plots" / "loss.png", merge_records(labels), list(labels),
+                  title="sine regression: training loss of both learners")
+        _plot_functions(run.path / "plots" / "functions.png", models, x[0], y[0])
+    return result
+
+
+def _plot_functions(path: Path, models, x, y) -> None:
+    """Both learners' predictions on one task as the query sweeps [-5, 5]."""
     from selforg.core.media import plot_curves
 
-    cfg: SineConfig = run.config
-    k1, k2 = jax.random.split(jax.random.PRNGKey(cfg.seed))
-    lsa, t_lsa, rec_lsa = _train(run, "lsa", FeatureLSA(cfg, key=k1), cfg, quiet)
-    gd, t_gd, rec_gd = _train(run, "gd_features", FeatureGD(cfg, key=k2), cfg, quiet)
-    x, y = sine_data(jax.random.fold_in(jax.random.PRNGKey(cfg.seed), 10**6), cfg.eval_tasks,
-                     n_ctx=cfg.n_ctx)
-    pl = _predict_batch(lsa, x, y)
-    pg = _predict_batch(gd, x, y)
-    results = {
-        "loss_lsa": float(0.5 * jnp.mean((pl - y[:, -1]) ** 2)),
-        "loss_gd_features": float(0.5 * jnp.mean((pg - y[:, -1]) ** 2)),
-        "preds_diff": float(jnp.mean(jnp.abs(pl - pg))),
-        "train_seconds": {"lsa": t_lsa, "gd_features": t_gd}, "steps": cfg.steps,
-    }
-    run.write_json("results.json", results)
-    plot_curves(run.artefact("plots", "loss.png"), {
-        "features + LSA": ([r["step"] for r in rec_lsa], [r["loss"] for r in rec_lsa]),
-        "features + GD step": ([r["step"] for r in rec_gd], [r["loss"] for r in rec_gd])},
-        xlabel="step", ylabel="loss", logy=True, title="sine regression in context")
-    # one task: both adapted functions on a grid (query swept over [-5, 5])
     grid = np.linspace(-5, 5, 101, dtype=np.float32)
-    xs = jnp.broadcast_to(x[0], (101, x.shape[1])).at[:, -1].set(grid)
-    ys = jnp.broadcast_to(y[0], xs.shape)
-    a, rho = _fit_sine(np.asarray(x[0]), np.asarray(y[0]))
-    plot_curves(run.artefact("plots", "functions.png"), {
-        "target": (grid, a * np.sin(grid + rho)),
-        "features + LSA": (grid, np.asarray(_predict_batch(lsa, xs, ys))),
-        "features + GD step": (grid, np.asarray(_predict_batch(gd, xs, ys)))},
-        xlabel="x", ylabel="y", title="functions adapted to one context")
-    return results
+    xs = jnp.broadcast_to(x, (101, x.shape[0])).at[:, -1].set(grid)
+    ys = jnp.broadcast_to(y, xs.shape)
+    a, rho = _fit_sine(np.asarray(x), np.asarray(y))
+    curves = {"target": (grid, a * np.sin(grid + rho))}
+    for name, label in LEARNERS.items():
+        curves[label] = (grid, np.asarray(_predict_batch(models[name], xs, ys)))
+    plot_curves(path, curves, xlabel="query x", ylabel="prediction",
+                title=f"functions adapted to one context of {x.shape[0] - 1} points")
 
 
 def _fit_sine(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
+from selforg.icl.precision import full_precision
+
 
 def _sm_update(r: Array, k: Array) -> Array:
     """Sherman-Morrison: (R^-1 + k k^T)^-1 from R."""
@@ -40,6 +42,7 @@ def _step(carry, inp):
     return (r, s), s @ (r @ qt)
 
 
+@full_precision
 def mesa_attend_autodiff(q: Float[Array, "t k"], k: Float[Array, "t k"], v: Float[Array, "t v"],
                          lam: Float[Array, ""]) -> Float[Array, "t v"]:
     """``o_t = S_t R_t q_t`` by the Sherman-Morrison scan, differentiated by plain autodiff
@@ -47,6 +50,7 @@ def mesa_attend_autodiff(q: Float[Array, "t k"], k: Float[Array, "t k"], v: Floa
     return jax.lax.scan(_step, _initial(k, v, lam), (q, k, v))[1]
 
 
+@full_precision
 def mesa_attend(q: Float[Array, "t k"], k: Float[Array, "t k"], v: Float[Array, "t v"],
                 lam: Float[Array, ""]) -> Float[Array, "t v"]:
     """``o_t = S_t R_t q_t`` (see module doc), with O(sqrt(T)) memory in the backward pass.
@@ -78,6 +82,7 @@ def mesa_attend(q: Float[Array, "t k"], k: Float[Array, "t k"], v: Float[Array, 
     return o.reshape(-1, o.shape[-1])[:t]
 
 
+@full_precision
 def mesa_attend_without_latest_pair(q: Float[Array, "t k"], k: Float[Array, "t k"],
                                     v: Float[Array, "t v"], lam: Float[Array, ""]
                                     ) -> Float[Array, "t v"]:
@@ -91,6 +96,7 @@ def mesa_attend_without_latest_pair(q: Float[Array, "t k"], k: Float[Array, "t k
     return jax.lax.scan(step, _initial(k, v, lam), (q, k, v))[1]
 
 
+@full_precision
 def ridge_direct(q, k, v, lam) -> Float[Array, "t v"]:
     """Reference: at each t solve ``Phi_t = V_t K_t^T (K_t K_t^T + I/lam)^-1`` directly."""
     n = k.shape[-1]
@@ -151,6 +157,7 @@ class MesaLayer(eqx.Module):
         del mask
         return self._apply(e, mesa_attend_without_latest_pair)
 
+    @full_precision
     def _apply(self, e, attend):
         q = jnp.einsum("hkd,td->htk", self.w_q, e)
         k = jnp.einsum("hkd,td->htk", self.w_k, e)
