@@ -188,3 +188,15 @@ def test_plot_metrics_writes_a_png(tmp_path):
                               xlabel="epoch", logy=False)
     with Image.open(path) as im:
         assert im.format == "PNG" and im.size[0] > 100
+
+
+def test_mp4_from_library_code_raises_no_fork_warning(tmp_path):
+    import warnings
+
+    import jax.numpy as jnp
+
+    jnp.zeros(1).block_until_ready()  # JAX's backend is up, so it would warn on a fork
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        media.write_mp4(tmp_path / "a.mp4", np.zeros((3, 8, 8, 3), np.float32))
+    assert not [w for w in caught if "fork" in str(w.message)], [str(w.message) for w in caught]

@@ -11,6 +11,7 @@ character is rendered from the installed font.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -356,11 +357,21 @@ def write_mp4(
     path: str | Path, frames: Sequence[np.ndarray] | np.ndarray, *, fps: float = 30
 ) -> Path:
     """Write frames (T, H, W[, C]) as H.264 MP4 (odd sides padded to even). Returns the path."""
-    import imageio.v2 as imageio
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrs = _frames_uint8(frames)
+    # ffmpeg runs as a subprocess (fork then exec at once); JAX's warning on os.fork is about a
+    # fork without exec, which can deadlock its threads, so it does not apply here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"os\.fork\(\) was called",
+                                category=RuntimeWarning)
+        _write_frames(path, arrs, fps)
+    return path
+
+
+def _write_frames(path: Path, arrs: list[np.ndarray], fps: float) -> None:
+    import imageio.v2 as imageio
+
     h, w = arrs[0].shape[:2]
     ph, pw = h + h % 2, w + w % 2
     writer = imageio.get_writer(
@@ -379,7 +390,6 @@ def write_mp4(
             writer.append_data(a)
     finally:
         writer.close()
-    return path
 
 
 def image_grid(
