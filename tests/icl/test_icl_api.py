@@ -115,3 +115,17 @@ def test_sine_gdpp_and_fewshot_run_tiny(tmp_path):
     shot = icl.fewshot(FewshotConfig(source=str(mesa.run_dir), pairs=3, eval_seqs=8),
                            out=tmp_path / "f")
     assert len(shot.label_loss) == 3 and shot.train_seconds == mesa.train_seconds["mesa1"]
+
+
+def test_loss_plot_takes_labels_and_baselines(tmp_path):
+    from selforg.icl.experiment import loss_plot, merge_records
+
+    records = merge_records({"1 head": [{"step": 1, "loss": 0.5}, {"step": 2, "loss": 0.4}],
+                             "2 heads": [{"step": 2, "loss": 0.3}]})
+    assert records == [{"step": 1, "1 head": 0.5}, {"step": 2, "1 head": 0.4, "2 heads": 0.3}]
+    path = loss_plot(tmp_path / "a.png", records, ["1 head", "2 heads"], title="t",
+                     hlines={"GD-1": 0.2})
+    assert path.stat().st_size > 0
+    path = loss_plot(tmp_path / "b.png", [{"step": 1, "loss": 0.5, "gd_loss": 0.2}],
+                     {"trained": "loss", "GD-1": "gd_loss"}, title="t")
+    assert path.stat().st_size > 0

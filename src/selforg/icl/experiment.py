@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,15 +117,18 @@ def _write_missing_config(path: Path, verb: str, config: Any) -> None:
                                       "config": to_dict(config)}, indent=2) + "\n")
 
 
-def loss_plot(path: Path, records: Sequence[dict[str, Any]], keys: Sequence[str], *,
+def loss_plot(path: Path, records: Sequence[dict[str, Any]],
+              keys: Sequence[str] | Mapping[str, str], *,
               title: str, hlines: dict[str, float] | None = None) -> Path:
-    """The loss curves of `keys` in the logged `records`, log scale, through the one plotter
+    """The loss curves of `keys` (metric names, or ``{label: metric}``) in the logged
+    `records`, log scale, through the one plotter
     (`selforg.core.media.plot_metrics`); each of `hlines` (``{label: value}``) is drawn as a
     constant line over the same steps (a validation baseline)."""
     from selforg.core.media import plot_metrics
 
+    labelled = dict(keys) if isinstance(keys, Mapping) else {k: k for k in keys}
     rows = [{**r, **(hlines or {})} for r in records]
-    return plot_metrics(path, rows, [*keys, *(hlines or {})], title=title)
+    return plot_metrics(path, rows, {**labelled, **{k: k for k in hlines or {}}}, title=title)
 
 
 def merge_records(named: dict[str, Sequence[dict[str, Any]]], key: str = "loss"
