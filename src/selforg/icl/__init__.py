@@ -21,8 +21,9 @@ The names load on first use, so that ``selforg icl --help`` starts without JAX.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from selforg.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from selforg.icl.config import (
@@ -76,14 +77,4 @@ __all__ = [
     "regression_predict", "ridge_direct", "sine", "softmax",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'selforg.icl' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"selforg.icl.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())

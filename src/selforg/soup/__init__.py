@@ -19,8 +19,9 @@ compiler (Numba) behind the simulation.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from selforg.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from selforg.soup.config import SoupConfig, mutation_threshold, validate
@@ -75,15 +76,4 @@ __all__ = [
     "validate",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'selforg.soup' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"selforg.soup.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
