@@ -89,21 +89,52 @@ def make_texture_step(cfg: TextureConfig, exemplar: np.ndarray):
 
 @eqx.filter_jit
 def _texture_step(state, i, target, cfg: TextureConfig):
+    micro = cfg.model != "texture"
+
+    def roll(m, x, steps, n, key):
+        return rollout(m, x, steps, key, active=n, grad_norm=micro)
+
+    def fresh(m, key):
+        return m.seed((1, cfg.size, cfg.size), key)[0]
+
+    overflow = losses.overflow_sq if micro else losses.overflow_abs
+    return pool_texture_step(state, i, target, cfg, roll=roll, fresh=fresh, overflow=overflow)
+
+
+def pool_texture_step(state, i, target, cfg: Any, *, roll, fresh, overflow):
+    """One pool / truncated-BPTT / texture-loss iteration, for any rule (traced, not jitted).
+
+    The texture systems (the NCA here, reaction-diffusion in `selforg.rd`) differ only in how
+    a batch is rolled out and seeded, so those come in as functions:
+
+    Args:
+        state: ``{"model", "opt", "pool", "key"}`` as `init_texture_state` makes it.
+        i: the iteration (traced int32).
+        target: `losses.exemplar_pyramid` of the exemplar (or the VGG pair when
+            ``cfg.vgg_weights``).
+        cfg: any config with the `TextureConfig` training fields (pool_size, batch,
+            reseed_every, min_steps, max_steps, lr, lr_decay_at, lr_decay, overflow_weight,
+            loss, vgg_weights).
+        roll: ``(model, x, steps, n, key) -> y``: `n` (traced) of at most `steps` (static)
+            updates of a batch ``(B, H, W, C)``.
+        fresh: ``(model, key) -> (H, W, C)``: one new seed.
+        overflow: the overflow penalty of a batch.
+
+    Returns:
+        (new state, metrics ``{"loss", "swd", "overflow"}``).
+    """
     pc = patch_cfg(cfg)
     opt = optimiser(cfg.lr, cfg.lr_decay_at, cfg.lr_decay)
-    micro = cfg.model != "texture"
-    overflow = losses.overflow_sq if micro else losses.overflow_abs
     model, pool = state["model"], state["pool"]
     key = jax.random.fold_in(state["key"], i)
     k_idx, k_len, k_seed, k_loss, k_roll = jax.random.split(key, 5)
     idx = jax.random.choice(k_idx, cfg.pool_size, (cfg.batch,), replace=False)
     x = pool[idx]
-    fresh = model.seed((1, cfg.size, cfg.size), k_seed)[0]
-    x = x.at[0].set(jnp.where(i % cfg.reseed_every == 0, fresh, x[0]))
+    x = x.at[0].set(jnp.where(i % cfg.reseed_every == 0, fresh(model, k_seed), x[0]))
     n = jax.random.randint(k_len, (), cfg.min_steps, cfg.max_steps)
 
     def loss_fn(m):
-        y = rollout(m, x, cfg.max_steps - 1, k_roll, active=n, grad_norm=micro)
+        y = roll(m, x, cfg.max_steps - 1, n, k_roll)
         # the loss sees the unclipped image so gradients flow everywhere
         if cfg.vgg_weights:
             from selforg.nca import vgg

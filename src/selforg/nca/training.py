@@ -76,6 +76,8 @@ class Trainer:
         name: the run's name from its config (e.g. ``lizard-regenerating``).
         describe: the progress bar's label from the config.
         prepare: ``(run, config) -> Prepared``.
+        system: the system whose run folders these are (``runs/<system>-<verb>/``; another
+            texture system, such as ``rd``, trains with this same machinery).
     """
 
     verb: str
@@ -83,6 +85,7 @@ class Trainer:
     name: Callable[[Any], str]
     describe: Callable[[Any], str]
     prepare: Callable[[Run, Any], Prepared]
+    system: str = "nca"
 
 
 # The training length: extending it continues the run (the lr schedule is by absolute
@@ -94,8 +97,8 @@ def open_training_run(trainer: Trainer, cfg: Any, *, out: str | Path | None,
                       resume: str | Path | None, root: str | Path) -> Run:
     """Open (or resume) the run folder of `cfg`, refusing conflicting resumes."""
     trainer.check(cfg)
-    return open_run("nca", trainer.verb, cfg, out=out, resume=resume, name=trainer.name(cfg),
-                    root=root, extendable=EXTENDABLE)
+    return open_run(trainer.system, trainer.verb, cfg, out=out, resume=resume,
+                    name=trainer.name(cfg), root=root, extendable=EXTENDABLE)
 
 
 def train(
@@ -134,7 +137,7 @@ def save_model(run: Run, model: Any, *, step: int, extra: dict | None = None,
     from selforg.core.config import config_hash
     from selforg.core.runs import atomic_write_bytes, checkpoint_bytes
 
-    meta = {"system": "nca", "verb": run.verb, "config_hash": config_hash(run.config),
+    meta = {"system": run.system, "verb": run.verb, "config_hash": config_hash(run.config),
             "step": int(step), "extra": dict(extra or {}, kind="model")}
     path = run.path / f"{name}.npz"
     atomic_write_bytes(path, checkpoint_bytes(model, meta))
