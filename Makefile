@@ -40,8 +40,7 @@ bench: setup
 # The API reference, from the docstrings (Google style). Warnings are errors, so a docstring
 # pdoc cannot read, or a module that fails to import, fails the build.
 docs: setup
-	$(BIN)/python -W error -m pdoc --docformat google -o build/api selforg
-	@echo "API reference: build/api/index.html"
+	$(BIN)/python -W error docs/api.py build/api
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -23,6 +23,7 @@ Importing this package does not import JAX (training and the JAX rollouts do, wh
 
 from typing import TYPE_CHECKING
 
+from selforg.core.lazy import lazy_exports
 from selforg.logic.circuit import Circuit, netlist, stats
 from selforg.logic.config import (
     ExportConfig,
@@ -52,11 +53,5 @@ __all__ = [
     "verify_life", "zoo",
 ]
 
-
-def __getattr__(name: str):
-    # The packed engine imports Numba (a quarter second): loaded when first asked for.
-    if name == "PackedEngine":
-        from selforg.logic.packed import PackedEngine
-
-        return PackedEngine
-    raise AttributeError(f"module 'selforg.logic' has no attribute {name!r}")
+# The packed engine imports Numba (a quarter second): loaded when first asked for.
+__getattr__, __dir__ = lazy_exports(__name__, {"PackedEngine": "packed"}, globals())
