@@ -30,7 +30,9 @@ SYSTEMS: dict[str, str] = {
     "nca": "neural cellular automata: growing shapes, living textures, μNCA",
     "logic": "differentiable logic-gate cellular automata (Game of Life as a circuit)",
     "icl": "transformers learn in context by gradient descent; mesa-optimisation",
+    "mplp": "learned learning rules: a message-passing protocol that trains networks",
     "crn": "differentiable chemical reaction networks: mass action, learned oscillators, SBML",
+    "rd": "differentiable reaction-diffusion textures, Gray–Scott, non-uniform diffusion",
 }
 # Commands that are not systems.
 TOOLS: dict[str, str] = {
