@@ -32,6 +32,7 @@ SYSTEMS: dict[str, str] = {
     "icl": "transformers learn in context by gradient descent; mesa-optimisation",
     "mplp": "learned learning rules: a message-passing protocol that trains networks",
     "crn": "differentiable chemical reaction networks: mass action, learned oscillators, SBML",
+    "rd": "differentiable reaction-diffusion textures, Gray–Scott, non-uniform diffusion",
 }
 # Commands that are not systems.
 TOOLS: dict[str, str] = {

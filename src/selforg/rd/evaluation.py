@@ -1,0 +1,91 @@
+"""`selforg rd eval`: how close a trained RD rule comes to its exemplar, and whether it stays
+there.
+
+The evaluation texture distance of `selforg.nca` (fixed projections,
+`selforg.nca.losses.texture_distance`) of rollouts from blobs after the training horizon
+(``max_steps``) and after 10× that, next to a random crop of the exemplar itself (the floor)
+and uniform noise (the ceiling): the convention of ``nca eval``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+
+from selforg.core import media
+from selforg.nca import losses
+from selforg.nca.images import load_exemplar
+from selforg.rd.config import EvalConfig
+from selforg.rd.model import RD
+from selforg.rd.rollout import run_steps
+from selforg.rd.store import load_model
+
+
+def evaluate_texture(model: RD, exemplar: np.ndarray, size: int, horizon: int, *,
+                     samples: int = 2, seed: int = 0) -> dict[str, float]:
+    """distance_horizon, distance_10x, floor, ceiling (means over `samples` rollouts)."""
+    x = model.seed((samples, size, size), jax.random.PRNGKey(seed))
+    x1 = run_steps(model, x, horizon)
+    x10 = run_steps(model, x1, 9 * horizon)
+
+    def dist(states: jax.Array) -> float:
+        imgs = np.asarray(model.rgb(states))
+        return float(np.mean([losses.texture_distance(im, exemplar) for im in imgs]))
+
+    rng = np.random.default_rng(seed)
+    crops = [media.random_crop(exemplar, min(size, exemplar.shape[0]), rng)
+             for _ in range(samples)]
+    noise = rng.uniform(0.0, 1.0, (samples, size, size, 3)).astype(np.float32)
+    return {
+        "horizon": horizon,
+        "distance_horizon": dist(x1),
+        "distance_10x": dist(x10),
+        "floor": float(np.mean([losses.texture_distance(c, exemplar) for c in crops])),
+        "ceiling": float(np.mean([losses.texture_distance(n, exemplar) for n in noise])),
+    }
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """How close a rule comes to its exemplar. `run_dir` is None: evaluating writes nothing.
+
+    Attributes:
+        source: where the model came from.
+        horizon: the training horizon in steps (the longest training rollout).
+        distance_horizon: evaluation texture distance after `horizon` steps from blobs.
+        distance_10x: the same after 10 × `horizon` steps (alive and still the texture?).
+        floor: the distance of random crops of the exemplar itself (the best reachable).
+        ceiling: the distance of uniform noise.
+    """
+
+    source: str
+    horizon: int
+    distance_horizon: float
+    distance_10x: float
+    floor: float
+    ceiling: float
+    run_dir: Path | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields that hold a value (JSON-able)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def evaluate(cfg: EvalConfig, *, out: str | Path | None = None,
+             quiet: bool = True) -> EvalResult:
+    """Evaluate ``cfg.model`` (``zoo:<name>`` or a run folder).
+
+    Example:
+        >>> evaluate(EvalConfig(model="zoo:brick")).distance_10x  # doctest: +SKIP
+    """
+    del out, quiet
+    loaded = load_model(cfg.model)
+    mc = loaded.config
+    exemplar = load_exemplar(mc.exemplar, mc.exemplar_size)
+    numbers = evaluate_texture(loaded.model, exemplar, mc.size, mc.max_steps,
+                               samples=cfg.samples, seed=cfg.seed)
+    return EvalResult(loaded.source, **numbers)
