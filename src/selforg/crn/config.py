@@ -95,7 +95,11 @@ class TrainConfig:
         burn_in: periods simulated before the loss window (oscillator, chambers).
         window: periods in the loss window.
         dt: RK4 step.
-        init_log_rate: initial θ = log k of every candidate reaction.
+        init_log_rate: initial θ = log k of every candidate reaction (plus N(0, 0.5²)
+            noise); reactions of the searched starting network get their own.
+        search: oscillator: random sparse networks drawn from the candidate set to find a
+            starting point that oscillates (0 = start from `init_log_rate` alone).
+        search_density: the fraction of candidate reactions present in each drawn network.
         log_rate_min, log_rate_max: θ is kept in this range (softly: a smooth clamp), so that
             no rate gets too stiff for the RK4 step.
         x_max: concentrations above this are penalised (keeps the dense network bounded).
@@ -105,7 +109,7 @@ class TrainConfig:
     """
 
     task: str = "oscillator"
-    species: int = 4
+    species: int = 3
     period: float = 10.0
     amplitude: float = 0.5
     sparsity: str = "L1"
@@ -118,7 +122,9 @@ class TrainConfig:
     burn_in: float = 3.0
     window: float = 3.0
     dt: float = 0.05
-    init_log_rate: float = -2.5
+    init_log_rate: float = -6.0
+    search: int = 32768
+    search_density: float = 0.08
     log_rate_min: float = -9.0
     log_rate_max: float = 2.5
     x_max: float = 5.0
@@ -134,10 +140,10 @@ class TrainConfig:
 
 PRESETS: dict[str, TrainConfig] = {
     "oscillator": TrainConfig(),
-    "switch": TrainConfig(task="switch", species=4, iterations=1500, finetune=300,
+    "switch": TrainConfig(task="switch", species=4, search=0, iterations=1500, finetune=300,
                           sparsity_weight=0.003, period=0.0, burn_in=0.0, window=0.0,
                           dt=0.05, init_log_rate=-2.0, batch=16),
-    "chambers": TrainConfig(task="chambers", species=0, iterations=300, finetune=0,
+    "chambers": TrainConfig(task="chambers", species=0, search=0, iterations=300, finetune=0,
                             sparsity_weight=0.001, prune_below=1e-3, lr=0.05, batch=8,
                             burn_in=6.0, window=4.0, init_log_rate=-3.0,
                             log_rate_min=-12.0),
