@@ -19,7 +19,7 @@ from selforg.crn.tasks import _swap_species
 from selforg.crn.training import _make_step, train
 
 TINY = dict(iterations=4, finetune=2, batch=2, burn_in=1.0, window=1.0, search=0,
-            log_every=2, checkpoint_every=2, init_log_rate=-1.0, species=2)
+            log_every=2, checkpoint_every=2, init_log_rate=-1.0, species=2, period=2.0)
 
 
 def _theta(run_dir):
@@ -38,7 +38,7 @@ def test_a_tiny_oscillator_run_writes_its_files(tmp_path):
     np.testing.assert_allclose(sbml_net.rates, res.network.rates, rtol=1e-14)
     model = load_model(res.run_dir)  # the run folder's model.json
     assert model.network == res.network
-    assert model.command == "selforg crn train oscillator --species 2 --iterations 4" \
+    assert model.command == "selforg crn train oscillator --species 2 --period 2 --iterations 4" \
         " --finetune 2 --batch 2"
     results = json.loads((res.run_dir / "results.json").read_text())
     assert results["learned reactions"] == res.reactions
