@@ -112,7 +112,7 @@ def bench_gray_scott(side, steps, repeats):
     t_jax = _timed(lambda: gs.simulate(x0, f, k, steps)[0], repeats)
 
     def numpy_run():
-        u, v = x0[..., 0].copy(), x0[..., 1].copy()
+        u, v = x0[0].copy(), x0[1].copy()
         for _ in range(steps):
             u, v = gs.step_numpy(u, v, f, k)
         return u

@@ -14,31 +14,43 @@ def test_jax_step_equals_numpy_transcription_over_1000_steps():
     x0 = seed_state(48, seed=1)
     f, k = PRESETS["mitosis"]
     final, _ = simulate(x0, f, k, 1000)
-    u, v = x0[..., 0].copy(), x0[..., 1].copy()
+    u, v = x0[0].copy(), x0[1].copy()
     for _ in range(1000):
         u, v = step_numpy(u, v, f, k)
     final = np.asarray(final)
     assert v.max() > 0.2  # a pattern is there to be compared
-    np.testing.assert_allclose(final[..., 0], u, atol=1e-5)
-    np.testing.assert_allclose(final[..., 1], v, atol=1e-5)
+    np.testing.assert_allclose(final[0], u, atol=1e-5)
+    np.testing.assert_allclose(final[1], v, atol=1e-5)
+
+
+def test_plane_laplacian_is_the_rule_laplacian():
+    import jax.numpy as jnp
+
+    from selforg.rd.grayscott import laplacian_planes
+    from selforg.rd.model import laplacian
+
+    x = np.random.default_rng(0).random((2, 12, 12), dtype=np.float32)
+    a = np.asarray(laplacian_planes(jnp.asarray(x)))
+    b = np.moveaxis(np.asarray(laplacian(jnp.asarray(np.moveaxis(x, 0, -1)))), -1, 0)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_one_step_by_hand():
     # a uniform state has no diffusion: only the reaction acts
-    x = np.zeros((8, 8, 2), np.float32)
-    x[..., 0], x[..., 1] = 0.5, 0.25
+    x = np.zeros((2, 8, 8), np.float32)
+    x[0], x[1] = 0.5, 0.25
     final, _ = simulate(x, 0.04, 0.06, 1)
     uvv = 0.5 * 0.25**2
-    np.testing.assert_allclose(np.asarray(final)[..., 0], 0.5 - uvv + 0.04 * 0.5, rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(final)[..., 1], 0.25 + uvv - 0.10 * 0.25, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(final)[0], 0.5 - uvv + 0.04 * 0.5, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(final)[1], 0.25 + uvv - 0.10 * 0.25, rtol=1e-6)
 
 
 def test_spots_stay_alive_and_a_high_kill_rate_dies_out():
     spots, _ = simulate(seed_state(64), *PRESETS["spots"], 3000)
-    frac = float(np.mean(np.asarray(spots)[..., 1] > 0.2))
+    frac = float(np.mean(np.asarray(spots)[1] > 0.2))
     assert 0.02 < frac < 0.5
     dead, _ = simulate(seed_state(64), 0.03, 0.08, 3000)
-    assert float(np.asarray(dead)[..., 1].max()) < 0.01
+    assert float(np.asarray(dead)[1].max()) < 0.01
 
 
 def test_preset_overrides():
