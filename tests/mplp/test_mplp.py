@@ -14,6 +14,22 @@ from selforg.mplp.meta import fresh_protocol, initial_state, make_pool
 from selforg.mplp.model import NetSpec, Protocol, count, identity_stats
 from selforg.mplp.network import init_carries, init_weights, loss_value, mp_step
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _compile_cache():
+    """The runs of one test share their compiled steps (same graph, other lengths): JAX's
+    persistent cache, in the folder the CLI uses."""
+    from selforg.core.jaxsetup import cache_dir
+
+    old = (jax.config.jax_compilation_cache_dir,
+           jax.config.jax_persistent_cache_min_compile_time_secs)
+    jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "jax"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    yield
+    jax.config.update("jax_compilation_cache_dir", old[0])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", old[1])
+
+
 TINY = dict(widths=(1, 3, 1), hidden=2, message_size=2, pool=2, outer_batch=1, inner_steps=2,
             inner_batch=3, log_every=1, checkpoint_every=2)
 
@@ -178,3 +194,32 @@ def test_bad_input_exits_2(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error" in err[0]
+
+
+def test_fewshot_learns_its_init_and_trains_maml_beside_it(tmp_path):
+    from selforg.mplp.config import EvalConfig
+    from selforg.mplp.evaluate import evaluate
+    from selforg.mplp.train import train
+
+    cfg = preset("fewshot", **{**TINY, "inner_steps": 2}, iterations=2)
+    res = train(cfg, out=tmp_path / "fs", check_tasks=2)
+    assert {"loss", "maml_heldout"} <= set(res.metrics)
+    ev = evaluate(EvalConfig(str(res.run_dir / "protocol.npz"), tasks=2), out=tmp_path / "e")
+    assert set(ev.curves) == {"mplp", "adam", "sgd", "maml"}
+    # MPLP and MAML start from their own learned networks, Adam and SGD from a fresh one
+    assert ev.curves["adam"][0] == ev.curves["sgd"][0]
+    assert ev.curves["mplp"][0] != ev.curves["adam"][0]
+
+
+def test_digits_reports_accuracy_and_shared_learners_run_a_deeper_network(tmp_path):
+    from selforg.mplp.config import EvalConfig
+    from selforg.mplp.evaluate import evaluate
+    from selforg.mplp.train import train
+
+    cfg = preset("digits", widths=(144, 3, 10), hidden=2, inner_steps=2, inner_batch=2,
+                 pool=2, iterations=1, log_every=1, checkpoint_every=1)
+    res = train(cfg, out=tmp_path / "d", check_tasks=1)
+    ev = evaluate(EvalConfig(str(res.run_dir), tasks=1, widths=(144, 4, 3, 10)),
+                  out=tmp_path / "e")
+    assert set(ev.accuracy) == {"mplp", "adam", "sgd"}
+    assert all(0.0 <= v <= 1.0 for v in ev.accuracy.values())
