@@ -223,3 +223,14 @@ def test_digits_reports_accuracy_and_shared_learners_run_a_deeper_network(tmp_pa
                   out=tmp_path / "e")
     assert set(ev.accuracy) == {"mplp", "adam", "sgd"}
     assert all(0.0 <= v <= 1.0 for v in ev.accuracy.values())
+
+
+def test_cli_and_package_start_without_jax():
+    import subprocess
+    import sys
+
+    code = ("import sys, selforg.mplp, selforg.mplp.cli, selforg.mplp.config;"
+            " print('jax' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

@@ -22,8 +22,7 @@ from selforg.core.cli import (
 )
 from selforg.core.config import replace
 from selforg.core.errors import BadInput
-from selforg.mplp.config import PRESETS, TASKS, EvalConfig, ZooConfig, preset
-from selforg.mplp.model import ACTIVATIONS
+from selforg.mplp.config import ACTIVATIONS, PRESETS, TASKS, EvalConfig, ZooConfig, preset
 
 MODEL_HELP = "a run folder, a protocol .npz, or zoo:NAME (`selforg mplp zoo` lists them)"
 

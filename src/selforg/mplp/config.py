@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from selforg.core.config import replace
 from selforg.core.errors import BadInput, require
-from selforg.mplp.model import ACTIVATIONS
 
 TASKS = ("sinusoid", "fewshot", "digits")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
+LOSSES = ("l2", "ce")
 
 
 @dataclass(frozen=True)

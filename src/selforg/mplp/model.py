@@ -27,8 +27,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "step")
-LOSSES = ("l2", "ce")
+from selforg.mplp.config import ACTIVATIONS, LOSSES  # noqa: F401 - re-exported
+
 W_STD = 0.05  # target networks start at W ~ N(0, 0.05), b = 0
 SCALE_INIT = W_STD / 5  # the learned update scale starts at 0.01
 
