@@ -80,3 +80,9 @@ def test_bad_input_exits_2(argv, words, capsys, tmp_path):
     assert main(["rd", "gray-scott", *argv, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and len(err.splitlines()) == 1
+
+
+def test_cli_offers_exactly_the_presets():
+    from selforg.rd.cli import PRESET_NAMES
+
+    assert PRESET_NAMES == tuple(PRESETS)

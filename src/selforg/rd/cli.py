@@ -34,7 +34,8 @@ from selforg.rd.config import (
     ZooConfig,
 )
 
-PRESET_NAMES = ("spots", "stripes", "mitosis", "coral", "maze", "holes", "chaos", "worms")
+# the names of `grayscott.PRESETS` (kept here so that --help needs no JAX; a test compares)
+PRESET_NAMES = ("spots", "stripes", "mitosis", "coral", "maze", "holes", "chaos")
 
 
 def _default(cls: type, name: str) -> Any:

@@ -33,7 +33,8 @@ from selforg.rd.config import GrayScottConfig
 
 # (F, k): the textbook regimes (Pearson's classes under the names Karl Sims' and mrob's
 # explorers use), looked at on 128² grids after 8,000 steps from the square seed: spots and
-# mitosis end as spots, stripes and maze as bands and labyrinths, coral as branching worms.
+# mitosis end as spots, stripes and maze as bands and rings, coral as a labyrinth, holes as a
+# hexagonal net of holes, chaos as travelling waves.
 PRESETS: dict[str, tuple[float, float]] = {
     "spots": (0.030, 0.062),
     "stripes": (0.022, 0.051),
@@ -42,7 +43,6 @@ PRESETS: dict[str, tuple[float, float]] = {
     "maze": (0.029, 0.057),
     "holes": (0.039, 0.058),
     "chaos": (0.026, 0.051),
-    "worms": (0.078, 0.061),
 }
 
 

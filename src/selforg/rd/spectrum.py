@@ -1,5 +1,11 @@
-"""The length scale of a pattern: its radially averaged power spectrum and dominant
-wavelength (cells per period)."""
+"""The length scale of a pattern from its radial power spectrum.
+
+`radial_power` is the power spectrum summed over rings of equal integer frequency |k| (the
+radially integrated structure factor S(k)); `dominant_wavelength` is N / ⟨k⟩ with
+⟨k⟩ = Σ k·S(k) / Σ S(k), the first moment of S (the characteristic length of the
+phase-separation literature). The first moment follows every length in the picture, so when
+a pattern is the same up to a spatial scale factor s, its wavelength scales by exactly s.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,9 @@ import numpy as np
 
 
 def radial_power(img: np.ndarray) -> np.ndarray:
-    """Radially averaged power ``P[r]`` (r = 0 .. min(H, W)//2 cycles per image side) of a
-    square image ``(N, N)`` or ``(N, N, C)``, the mean of each channel removed first (summed
-    over channels)."""
+    """``S[r]`` for r = 0 .. N//2 (cycles per image side) of a square image ``(N, N)`` or
+    ``(N, N, C)``: the power summed over the ring |k| ≈ r, each channel's mean removed first,
+    channels summed."""
     a = np.asarray(img, np.float64)
     if a.ndim == 2:
         a = a[..., None]
@@ -22,22 +28,18 @@ def radial_power(img: np.ndarray) -> np.ndarray:
     r = np.rint(np.sqrt(f[:, None] ** 2 + f[None, :] ** 2)).astype(int)
     n = h // 2 + 1
     keep = r < n
-    total = np.bincount(r[keep], weights=p[keep], minlength=n)
-    count = np.bincount(r[keep], minlength=n)
-    return total / np.maximum(count, 1)
+    return np.bincount(r[keep], weights=p[keep], minlength=n)
 
 
 def dominant_wavelength(imgs: np.ndarray) -> float:
-    """The dominant wavelength (cells) of one image ``(N, N[, C])`` or a batch ``(B, N, N, C)``
-    (spectra averaged): the power-weighted mean frequency within a factor 1.5 of the peak of
-    the radial spectrum (the DC term excluded)."""
+    """The dominant wavelength in cells, N / ⟨k⟩, of one image ``(N, N[, C])`` or a batch
+    ``(B, N, N, C)`` (spectra summed); the DC term is excluded. NaN for a uniform image."""
     a = np.asarray(imgs)
     batch = a if a.ndim == 4 else a[None]
-    p = np.mean([radial_power(x) for x in batch], axis=0)
-    n = batch.shape[1]
-    r = np.arange(p.size, dtype=np.float64)
-    p[0] = 0.0
-    peak = int(np.argmax(p))
-    band = (r >= peak / 1.5) & (r <= peak * 1.5) & (r > 0)
-    k = float(np.sum(r[band] * p[band]) / np.sum(p[band]))
-    return n / k
+    s = np.sum([radial_power(x) for x in batch], axis=0)
+    s[0] = 0.0
+    total = float(np.sum(s))
+    if total <= 0.0:
+        return float("nan")
+    k = float(np.sum(np.arange(s.size) * s) / total)
+    return batch.shape[1] / k
