@@ -33,6 +33,7 @@ SYSTEMS: dict[str, str] = {
     "mplp": "learned learning rules: a message-passing protocol that trains networks",
     "crn": "differentiable chemical reaction networks: mass action, learned oscillators, SBML",
     "rd": "differentiable reaction-diffusion textures, Gray–Scott, non-uniform diffusion",
+    "mesh": "Mesh NCA: textures grown on 3D meshes, trained on a sphere, run on any mesh",
 }
 # Commands that are not systems.
 TOOLS: dict[str, str] = {
