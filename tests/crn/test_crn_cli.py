@@ -85,3 +85,19 @@ def test_help_starts_without_jax():
     assert res.returncode == 0, res.stderr
     assert "--sparsity" in res.stdout and "--period" in res.stdout
     assert time.monotonic() - t0 < 5  # < 1 s on an idle machine; a shared CI core is slower
+
+
+def test_train_prints_the_network_and_resume_refuses_a_change(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["crn", "train", "oscillator", "--species", "2", "--period", "2", "--iterations",
+            "2", "--finetune", "1", "--batch", "2", "--search", "0", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"run folder: {out}" in text and "reactions survive pruning" in text
+    assert (out / "network.txt").read_text() in text
+    assert main(["crn", "train", "oscillator", "--resume", str(out), "--lr", "0.5"]) == 2
+    assert "lr" in capsys.readouterr().err
+    # a longer fine-tuning extends the finished run
+    assert main(["crn", "train", "oscillator", "--resume", str(out), "--finetune", "2",
+                 "--quiet"]) == 0
+    assert "run folder" in capsys.readouterr().out

@@ -39,7 +39,7 @@ def test_a_tiny_oscillator_run_writes_its_files(tmp_path):
     model = load_model(res.run_dir)  # the run folder's model.json
     assert model.network == res.network
     assert model.command == "selforg crn train oscillator --species 2 --period 2 --iterations 4" \
-        " --finetune 2 --batch 2"
+        " --finetune 2 --batch 2 --search 0"
     results = json.loads((res.run_dir / "results.json").read_text())
     assert results["learned reactions"] == res.reactions
     for name in ("loss", "network", "trajectory"):
@@ -78,8 +78,8 @@ class _Nan:
 
     cfg = preset("oscillator", **TINY)
 
-    def loss(self, theta, mask, key):
-        del key
+    def loss(self, theta, mask, key, progress):
+        del key, progress
         bad = jnp.sum(theta * mask) > 0
         return jnp.where(bad, jnp.nan, jnp.sum(theta**2)), {}
 
@@ -106,3 +106,33 @@ def test_relabelling_species_maps_the_dense_set_onto_itself():
     assert sorted(idx) == list(range(90))
     np.testing.assert_array_equal(idx[idx], np.arange(90))
     np.testing.assert_array_equal(net.reactants[idx][:, [2, 1, 0]], net.reactants)
+
+
+def test_a_tiny_switch_run_keeps_its_inputs_catalytic(tmp_path):
+    cfg = preset("switch", species=3, iterations=2, finetune=1, batch=2, log_every=1)
+    res = train(cfg, out=tmp_path / "run")
+    net = res.network
+    assert net.species == ("S", "R", "Y")
+    s = net.stoichiometry
+    # S and R change only through their fixed decays (the last two reactions)
+    assert np.all(s[:-2, :2] == 0)
+    assert str(net).endswith("S -> @ 1\nR -> @ 1\n")
+    assert 0.0 <= res.numbers["correct fraction"] <= 1.0
+    assert (res.run_dir / "plots" / "trajectory.png").is_file()
+
+
+def test_a_tiny_chambers_run_learns_only_the_membrane(tmp_path):
+    cfg = preset("chambers", iterations=2, finetune=1, batch=2, log_every=1, burn_in=1.0,
+                 window=1.0, search=2)
+    res = train(cfg, out=tmp_path / "run")
+    osc = load_model("zoo:oscillator").network
+    assert res.candidates == osc.n_species == 3
+    net = res.network
+    assert net.n_species == 2 * osc.n_species
+    # chamber 1 runs the oscillator unchanged, chamber 2 its own chemistry (B -> @ 1)
+    np.testing.assert_array_equal(net.rates[: osc.n_reactions], osc.rates)
+    assert "B_2 -> @ 1" in str(net)
+    assert res.numbers["one mixed chamber: oscillating (of 8)"] == 0
+    sbml = (res.run_dir / "network.sbml").read_text()
+    assert 'compartment id="chamber1"' in sbml and 'compartment id="chamber2"' in sbml
+    assert set(res.numbers["permeabilities"]) <= {"A", "B", "C"}

@@ -50,3 +50,28 @@ def test_learned_oscillator_in_libroadrunner():
         ours = simulate(m.network, m.x0, 50.0, saveat=501, solver="tsit5", rtol=1e-10,
                         atol=1e-12).xs
     assert np.abs(theirs - ours).max() / np.abs(theirs).max() < 1e-4
+
+
+def test_the_chambers_do_what_one_chamber_cannot():
+    from selforg.crn.analysis import oscillation
+    from selforg.crn.dynamics import simulate
+    from selforg.crn.network import Network
+
+    m = load_model("zoo:chambers")
+    net = m.network
+    osc = load_model("zoo:oscillator").network
+    second = net.subset(np.arange(net.n_reactions) == osc.n_reactions)  # B_2 -> @ 1
+    assert str(second).endswith("B_2 -> @ 1\n")
+    mixed = Network(osc.species, np.concatenate([osc.reactants, [[0, 1, 0]]]),
+                    np.concatenate([osc.products, [[0, 0, 0]]]),
+                    np.concatenate([osc.rates, [1.0]]))
+    x0s = np.random.default_rng(7).uniform(0.2, 1.8, (4, 6)) * np.tile(
+        load_model("zoo:oscillator").x0, 2)
+    with jax.enable_x64(True):
+        two = simulate(net, x0s, 600.0, saveat=3001, solver="tsit5")
+        one = simulate(mixed, x0s[:, :3], 600.0, saveat=3001, solver="tsit5")
+    late = two.ts > 400
+    for b in range(4):
+        driven = oscillation(two.ts[late], two.xs[b, late, net.index("A_2")])
+        assert driven.cycles >= 5 and driven.amplitude > 0.3
+        assert oscillation(one.ts[late], one.xs[b, late, 0]).cycles == 0

@@ -105,7 +105,7 @@ def _add_train(verbs) -> None:
     helps = {
         "oscillator": "an output species oscillates with a target period",
         "switch": "a bistable memory set and reset by input pulses",
-        "chambers": "two chambers of an oscillator locked in antiphase by a learned membrane",
+        "chambers": "a clock in one chamber drives a second chamber through a learned membrane",
     }
     for task in TASKS:
         d = PRESETS[task]
@@ -113,9 +113,18 @@ def _add_train(verbs) -> None:
         if task != "chambers":
             a.add_argument("--species", type=positive_int, default=None, metavar="N",
                            help=f"species of the dense candidate set (default {d.species})")
-        if task != "switch":
+        if task == "oscillator":
             a.add_argument("--period", type=positive_float, default=None, metavar="P",
                            help=f"target period (default {d.period:g})")
+        if task != "switch":
+            a.add_argument("--search", type=nonneg_int, default=None, metavar="N",
+                           help=f"random starts tried, the best kept (default {d.search};"
+                           " 0: none)")
+        if task != "switch":
+            a.add_argument("--amplitude", type=positive_float, default=None, metavar="A",
+                           help="target amplitude of the output" + (
+                               " as a fraction of the clock's" if task == "chambers" else "")
+                           + f" (default {d.amplitude:g})")
         if task == "chambers":
             a.add_argument("--network", default=None, metavar="MODEL",
                            help=f"the oscillator both chambers run (default {d.network})")
@@ -198,6 +207,8 @@ def _train(args) -> int:
                        default=PRESETS[args.task])
     cfg = replace(base, species=getattr(args, "species", None),
                   period=getattr(args, "period", None), network=getattr(args, "network", None),
+                  search=getattr(args, "search", None),
+                  amplitude=getattr(args, "amplitude", None),
                   sparsity=args.sparsity, sparsity_weight=args.sparsity_weight,
                   iterations=args.iterations, finetune=args.finetune,
                   prune_below=args.prune_below, lr=args.lr, batch=args.batch, seed=args.seed)

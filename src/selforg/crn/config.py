@@ -3,7 +3,7 @@
 Mordvintsev, Randazzo, Niklasson, "Differentiable Programming of Chemical Reaction Networks"
 (2023, arXiv 2302.02714). The training defaults are CPU-sized runs of the paper's tasks: a
 sparse oscillator learned from the dense candidate set of 4 species, a set/reset memory, and
-two chambers locked in antiphase by a learned membrane.
+a clock driving a second chamber through a learned membrane.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ class TrainConfig:
         task: oscillator | switch | chambers.
         species: species of the dense candidate set (oscillator, switch: inputs included).
         period: target period of the output species (oscillator, chambers).
-        amplitude: target half range of the output species (oscillator).
+        amplitude: oscillator: the target first-harmonic amplitude of the output; chambers:
+            the driven output's amplitude as a fraction of the clock's.
         sparsity: L1 | Lhalf: the penalty Σ k_r or Σ √k_r on the rate constants.
         sparsity_weight: weight of that penalty.
         iterations: optimisation steps before pruning.
@@ -98,12 +99,16 @@ class TrainConfig:
         init_log_rate: initial θ = log k of every candidate reaction (plus N(0, 0.5²)
             noise); reactions of the searched starting network get their own.
         search: oscillator: random sparse networks drawn from the candidate set to find a
-            starting point that oscillates (0 = start from `init_log_rate` alone).
+            starting point that oscillates; chambers: random permeability vectors tried
+            (0 = start from `init_log_rate` alone).
         search_density: the fraction of candidate reactions present in each drawn network.
         log_rate_min, log_rate_max: θ is kept in this range (softly: a smooth clamp), so that
             no rate gets too stiff for the RK4 step.
         x_max: concentrations above this are penalised (keeps the dense network bounded).
-        network: chambers: the oscillator both chambers run (zoo:NAME, a file or notation).
+        hold_weight: switch: weight of the penalty on the memory's relative rate of change
+            while it holds (both levels must be fixed points, not a slow leak).
+        network: chambers: the clock of chamber 1 (zoo:NAME, a file or notation).
+        second: chambers: chamber 2's own reactions, over the clock's species.
         seed: initial conditions and every random draw.
         log_every, checkpoint_every: logging and checkpoint cadence (steps).
     """
@@ -128,7 +133,9 @@ class TrainConfig:
     log_rate_min: float = -9.0
     log_rate_max: float = 2.5
     x_max: float = 5.0
+    hold_weight: float = 1e4
     network: str = "zoo:oscillator"
+    second: str = "B -> @ 1"
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 100
@@ -140,13 +147,13 @@ class TrainConfig:
 
 PRESETS: dict[str, TrainConfig] = {
     "oscillator": TrainConfig(),
-    "switch": TrainConfig(task="switch", species=4, search=0, iterations=1500, finetune=300,
-                          sparsity_weight=0.003, period=0.0, burn_in=0.0, window=0.0,
-                          dt=0.05, init_log_rate=-2.0, batch=16),
-    "chambers": TrainConfig(task="chambers", species=0, search=0, iterations=300, finetune=0,
-                            sparsity_weight=0.001, prune_below=1e-3, lr=0.05, batch=8,
-                            burn_in=6.0, window=4.0, init_log_rate=-3.0,
-                            log_rate_min=-12.0),
+    "switch": TrainConfig(task="switch", species=5, search=0, iterations=1500, finetune=300,
+                          sparsity_weight=0.001, period=0.0, burn_in=0.0, window=0.0,
+                          dt=0.05, init_log_rate=-2.0, batch=16, lr=0.05),
+    "chambers": TrainConfig(task="chambers", species=0, search=64, iterations=300,
+                            finetune=100, sparsity_weight=0.01, prune_below=1e-3, lr=0.05,
+                            batch=8, burn_in=4.0, window=3.0, init_log_rate=-2.0,
+                            log_rate_min=-12.0, amplitude=1.0),
 }
 
 

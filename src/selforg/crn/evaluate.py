@@ -27,6 +27,11 @@ def evaluate(task, net: Network, run) -> dict[str, Any]:
         return _chambers(task, net, run)
 
 
+def _median_finite(values) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return round(float(np.median(finite)), 4) if finite else float("nan")
+
+
 def _fresh_x0(n: int, count: int, lo: float, hi: float) -> np.ndarray:
     return np.random.default_rng(EVAL_SEED).uniform(lo, hi, (count, n))
 
@@ -132,13 +137,26 @@ def _switch(task, net: Network, run) -> dict[str, Any]:
                     title="learned switch: set/reset pulses, memory Y held between them"
                     f" (holds {longer.spacing:g}, twice the training)", shade=shade)
     frac = float(correct.mean())
+    # Does the memory hold for good? Each final state, left alone for 50 × the training hold.
+    from selforg.crn.dynamics import simulate
+
+    last_set = [i for i, k in enumerate(TEST_SEQUENCE) if k == 0][-1]
+    t_set = int(((last_set + 1.5) * longer.spacing - 1) / test.h)
+    alone = simulate(net, np.where(np.arange(net.n_species) < 2, 0.0, xs[:, t_set]),
+                     50 * p.spacing, solver="kvaerno5", saveat=3)
+    later = alone.xs[:, -1, net.index("Y")]
+    frac_set = float(np.mean(later > 0.5))
     return {
         "summary": f"{net.n_reactions}-reaction set/reset memory: Y right at"
-                   f" {100 * frac:.1f}% of the judged times",
+                   f" {100 * frac:.1f}% of the judged times; set states still set after"
+                   f" {50 * p.spacing:g}: {100 * frac_set:.0f}%",
         "test sequence": "".join("SR"[k] for k in TEST_SEQUENCE),
         "correct fraction": round(frac, 4),
         "lowest Y when set": round(float(highs.min()), 4),
         "highest Y when reset": round(float(lows.max()), 4),
+        f"Y {50 * p.spacing:g} after the last set pulse, left alone (lowest)":
+            round(float(later.min()), 4),
+        "set states still set then": frac_set,
         "fresh initial conditions": len(x0s),
         "_x0": x0s[0], "_t1": float(test.ts[-1]),
     }
@@ -149,53 +167,52 @@ def _chambers(task, net: Network, run) -> dict[str, Any]:
     from selforg.crn.plots import plot_trajectory
 
     cfg = task.cfg
-    period = task.h * task.per_period
+    period = task.period
     horizon = (cfg.burn_in + cfg.window) * period
     n = task.n
-    scale = np.asarray(task.x0_scale, np.float64)
-    x0s = _fresh_x0(2 * n, 8, 0.2, 1.8) * np.concatenate([scale, scale])
+    x0c = np.asarray(task.x0, np.float64)
+    x0s = _fresh_x0(2 * n, 8, 0.2, 1.8) * np.concatenate([x0c, x0c])
     t_long = 10 * horizon
     points = int(round(t_long / (period / 32))) + 1
-    out1, out2 = net.index(task.output), net.index(task.output[:-2] + "_2")
+    clock, driven = net.index(f"{task.osc_output}_1"), net.index(task.output)
     coupled = simulate(net, x0s, t_long, solver="rk4", saveat=points, dt=cfg.dt)
-    alone = net.subset(np.arange(net.n_reactions) < 2 * task.r)
-    uncoupled = simulate(alone, x0s, t_long, solver="rk4", saveat=points, dt=cfg.dt)
-
-    def corr(tr, window):
-        w = (tr.ts >= window[0]) & (tr.ts <= window[1])
-        a, b = tr.xs[:, w, out1], tr.xs[:, w, out2]
-        a = a - a.mean(axis=1, keepdims=True)
-        b = b - b.mean(axis=1, keepdims=True)
-        return (a * b).mean(axis=1) / (a.std(axis=1) * b.std(axis=1) + 1e-12)
-
-    trained_w = (cfg.burn_in * period, horizon)
-    last_w = (t_long - cfg.window * period, t_long)
-    c_train, c_last, c_alone = corr(coupled, trained_w), corr(coupled, last_w), \
-        corr(uncoupled, last_w)
+    # The coupled clock may run slower than alone: judge over the last 10 of its periods.
+    late = coupled.ts >= t_long - 10 * period
+    osc_clock = [oscillation(coupled.ts[late], coupled.xs[b, late, clock]) for b in range(8)]
+    osc_driven = [oscillation(coupled.ts[late], coupled.xs[b, late, driven]) for b in range(8)]
+    # The same two chemistries mixed in one chamber: the clock stops.
+    mixed = Network(task.osc.species, np.concatenate([task.osc.reactants,
+                                                      task.second.reactants]),
+                    np.concatenate([task.osc.products, task.second.products]),
+                    np.concatenate([task.osc.rates, task.second.rates]))
+    one = simulate(mixed, x0s[:, :n], t_long, solver="rk4", saveat=points, dt=cfg.dt)
+    i = task.osc.species.index(task.osc_output)
+    osc_mixed = [oscillation(one.ts[late], one.xs[b, late, i]) for b in range(8)]
     w = coupled.ts <= 3 * horizon
     plot_trajectory(run.artefact("plots", "trajectory.png"), coupled.ts[w], coupled.xs[0, w],
-                    net.species, only=[task.output, task.output[:-2] + "_2"],
-                    title="two chambers through the learned membrane: the output in each")
-    plot_trajectory(run.artefact("plots", "uncoupled.png"), uncoupled.ts[w],
-                    uncoupled.xs[0, w], net.species,
-                    only=[task.output, task.output[:-2] + "_2"],
-                    title="the same start without the membrane: phases stay where they began")
-    osc_late = [oscillation(coupled.ts[coupled.ts >= last_w[0]],
-                            coupled.xs[b, coupled.ts >= last_w[0], out1]) for b in range(len(x0s))]
-    perm = {s: float(k) for s, k in zip(
-        [net.species[int(np.flatnonzero(net.reactants[r])[0])][:-2]
-         for r in range(2 * task.r, net.n_reactions, 2)],
-        net.rates[2 * task.r::2], strict=True)}
+                    net.species, only=[f"{task.osc_output}_1", task.output],
+                    title=f"clock in chamber 1 ({task.osc_output}_1) drives chamber 2"
+                    f" ({task.output}) through the learned membrane")
+    plot_trajectory(run.artefact("plots", "one_chamber.png"), one.ts[w], one.xs[0, w],
+                    mixed.species,
+                    title=f"both chemistries in one chamber ({cfg.second}): the clock stops")
+    perm = {net.species[int(np.flatnonzero(net.reactants[r])[0])][:-2]: float(net.rates[r])
+            for r in range(task.fixed, net.n_reactions, 2)}
+    driven_period = _median_finite([o.period for o in osc_driven])
     return {
-        "summary": f"two chambers locked in antiphase through {len(perm)} permeable"
-                   f" species: correlation {np.mean(c_last):.3f} at 10× horizon",
+        "summary": f"a clock in chamber 1 drives chamber 2 (chemistry {cfg.second}) through"
+                   f" a membrane open to {', '.join(perm) or 'nothing'}: {task.output}"
+                   f" oscillates with period {driven_period:.3g}",
         "permeabilities": {k: round(v, 5) for k, v in perm.items()},
-        "correlation, training window": round(float(np.mean(c_train)), 4),
-        "correlation, last window of 10x horizon (worst)": round(float(np.max(c_last)), 4),
-        "correlation without membrane (mean, spread)":
-            f"{np.mean(c_alone):.3f} ± {np.std(c_alone):.3f}",
-        "period": round(float(np.nanmedian([o.period for o in osc_late])), 4),
-        "amplitude": round(float(np.median([o.amplitude for o in osc_late])), 4),
+        "clock period, last window of 10x horizon": _median_finite(
+            [o.period for o in osc_clock]),
+        "driven period, last window of 10x horizon": driven_period,
+        "driven amplitude / clock amplitude": round(float(np.median(
+            [d.amplitude / max(c.amplitude, 1e-12) for c, d in zip(osc_clock, osc_driven,
+                                                                 strict=True)])), 4),
+        "driven chambers oscillating (of 8)": sum(o.cycles >= 2 for o in osc_driven),
+        "one mixed chamber: oscillating (of 8)": sum(o.cycles >= 2 for o in osc_mixed),
+        "one mixed chamber: largest amplitude": float(f"{max(o.amplitude for o in osc_mixed):.3g}"),
         "fresh initial conditions": len(x0s),
         "_x0": x0s[0], "_t1": 3 * horizon,
     }

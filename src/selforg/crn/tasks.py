@@ -13,11 +13,14 @@ absent (k = 0, after pruning), and `key` draws the step's random initial conditi
 - `Switch`: set (S) and reset (R) species are pulsed in from outside and decay; the memory
   species must be high (≥ 0.8) after a set pulse and low (≤ 0.2) after a reset, until the next
   pulse. Candidate reactions use S and R as catalysts only (they appear on both sides alike).
-- `Chambers`: two chambers run the same given oscillator; between them, each species diffuses
-  through the membrane with a learned permeability p_i (p·(x[c'] − x[c]), as the reactions
-  X_1 → X_2 and X_2 → X_1 at rate p). From independent random initial conditions in each
-  chamber the output species must oscillate in antiphase (correlation −1) at its own
-  amplitude. One well-mixed chamber cannot: it holds a single concentration of each species.
+- `Chambers`: a clock (the given oscillator) runs in chamber 1; chamber 2 runs another
+  chemistry (`second`, default ``B -> @ 1``) that stops the clock when both share one chamber.
+  Each species crosses the membrane with a learned permeability p_i (p·(x[c'] − x[c]), as
+  the reactions X_1 → X_2 and X_2 → X_1 at rate p). From random initial conditions, the
+  output species in chamber 2 must swing with `amplitude` × the clock's own standard
+  deviation, and the clock must keep its own: the membrane has to pass the signal and keep
+  the second chemistry away from the clock (a random search over permeability vectors gives
+  the start, as for the oscillator).
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class Task:
     def init_theta(self, key) -> jax.Array:
         raise NotImplementedError
 
-    def loss(self, theta, mask, key):
+    def loss(self, theta, mask, key, progress):
         raise NotImplementedError
 
     def network(self, theta, mask) -> Network:
@@ -151,7 +154,8 @@ class Oscillator(Task):
         amp = jnp.sqrt(coef[2] ** 2 + coef[3] ** 2 + 1e-8)
         return shape, amp
 
-    def loss(self, theta, mask, key):
+    def loss(self, theta, mask, key, progress):
+        del progress
         xs = self.trajectories(theta, mask, self.x0s(key))
         shapes, amp_losses = [], []
         for s0 in self.starts:
@@ -283,16 +287,18 @@ class Switch(Task):
         keep = np.concatenate([np.asarray(mask) > 0, [True, True]])
         return self.candidates.with_rates(np.concatenate([k, [1.0, 1.0]])).subset(keep)
 
-    def targets(self, kinds):
+    def targets(self, kinds, settle=None):
         """(T,) target memory (1 set, 0 reset) and (T,) weight (1 where judged) of one
-        pulse sequence `kinds` (pulses,) with 0 = set, 1 = reset."""
+        pulse sequence `kinds` (pulses,) with 0 = set, 1 = reset, judged from `settle`
+        (default the protocol's) after each pulse's start until the next pulse."""
         p = self.protocol
+        settle = p.settle if settle is None else settle
         ts = jnp.asarray(self.ts, jnp.float32)
         target = jnp.zeros_like(ts)
         weight = jnp.zeros_like(ts)
         for i in range(p.pulses):
             start = (i + 0.5) * p.spacing
-            judged = (ts >= start + p.settle) & (ts < start + p.spacing)
+            judged = (ts >= start + settle) & (ts < start + p.spacing)
             target = jnp.where(judged, 1.0 - kinds[i].astype(ts.dtype), target)
             weight = jnp.where(judged, 1.0, weight)
         return target, weight
@@ -324,32 +330,47 @@ class Switch(Task):
         kinds = jax.random.bernoulli(k2, 0.5, (self.cfg.batch, self.protocol.pulses))
         return x0, kinds.astype(jnp.int32)
 
-    def loss(self, theta, mask, key):
+    def loss(self, theta, mask, key, progress):
         lk = self.full_log_k(theta, mask)
         x0, kinds = self.sample(key)
         xs = jax.vmap(lambda a, b: self.run(lk, a, b))(x0, kinds)
-        target, weight = jax.vmap(self.targets)(kinds)
-        y = xs[..., self.candidates.index("Y")]
+        # A curriculum on how long the memory must hold: judged from just after the pulse at
+        # first (a network must respond to its inputs before it can remember them), from
+        # `settle` after it by half-way through the steps before pruning.
+        p = self.protocol
+        settle = p.width + (p.settle - p.width) * jnp.minimum(1.0, 2 * progress)
+        target, weight = jax.vmap(lambda k: self.targets(k, settle))(kinds)
+        iy = self.candidates.index("Y")
+        y = xs[..., iy]
         miss = jnp.where(target > 0.5, jax.nn.relu(0.8 - y), jax.nn.relu(y - 0.2))
         err = jnp.sum(weight * miss**2) / jnp.sum(weight)
         wrong = jnp.sum(weight * (miss > 0)) / jnp.sum(weight)
         bound = _bound_penalty(xs, self.cfg.x_max)
-        return err + bound, {"memory": err, "wrong": wrong, "bound": bound}
+        # A memory that only leaks slowly would pass any finite hold: ask the held states to
+        # be at rest (dY/dt relative to Y near 0), so that both levels are fixed points,
+        # weighted in over the second half of the steps before pruning.
+        rate = jax.vmap(jax.vmap(lambda x: self.model.field(lk, x)[iy]))(xs) / (y + 0.05)
+        drift = jnp.sum(weight * rate**2) / jnp.sum(weight)
+        ramp = jnp.clip(2 * progress - 1, 0.0, 1.0)
+        loss = err + bound + self.cfg.hold_weight * ramp * drift
+        return loss, {"memory": err, "wrong": wrong, "bound": bound,
+                      "drift": jnp.sqrt(drift)}
 
 
 # ----------------------------------------------------------------------------------------
 
 
-def chambers_network(osc: Network, output: str) -> tuple[Network, dict[str, str]]:
-    """Two copies of `osc` (species X_1, X_2) followed by 2n transport reactions X_1 <-> X_2
-    (rate 1 each; the learned permeabilities replace them). Returns (network, compartments)."""
+def chambers_network(osc: Network, second: Network) -> tuple[Network, dict[str, str]]:
+    """Chamber 1 runs `osc` (species X_1), chamber 2 runs `second` over the same species
+    (X_2), then 2n transport reactions X_1 <-> X_2 (rate 1 each; the learned permeabilities
+    replace them). Returns (network, species -> compartment)."""
     n = osc.n_species
     names = tuple(f"{s}_{c}" for c in (1, 2) for s in osc.species)
-    z = np.zeros_like(osc.reactants)
-    a = np.concatenate([np.concatenate([osc.reactants, z], 1),
-                        np.concatenate([z, osc.reactants], 1)])
-    b = np.concatenate([np.concatenate([osc.products, z], 1),
-                        np.concatenate([z, osc.products], 1)])
+    z1, z2 = np.zeros_like(osc.reactants), np.zeros_like(second.reactants)
+    a = np.concatenate([np.concatenate([osc.reactants, z1], 1),
+                        np.concatenate([z2, second.reactants], 1)])
+    b = np.concatenate([np.concatenate([osc.products, z1], 1),
+                        np.concatenate([z2, second.products], 1)])
     eye = np.eye(n, dtype=np.int64)
     ta, tb = [], []
     for i in range(n):
@@ -358,50 +379,78 @@ def chambers_network(osc: Network, output: str) -> tuple[Network, dict[str, str]
         tb += [two, one]
     a = np.concatenate([a, np.array(ta)])
     b = np.concatenate([b, np.array(tb)])
-    rates = np.concatenate([osc.rates, osc.rates, np.ones(2 * n)])
-    del output
-    compartments = {s: f"chamber{c}" for c in (1, 2) for s in names if s.endswith(f"_{c}")}
+    rates = np.concatenate([osc.rates, second.rates, np.ones(2 * n)])
+    compartments = {s: f"chamber{s[-1]}" for s in names}
     return Network(names, a, b, rates), compartments
 
 
 class Chambers(Task):
+    """A clock in chamber 1 drives chamber 2, whose own chemistry (`second`) would stop the
+    clock if the two were mixed in one chamber; the membrane's permeabilities are learned."""
+
     name = "chambers"
 
     def __init__(self, cfg: TrainConfig, oscillator: Network, output: str, period: float,
-                 x0_scale: np.ndarray):
+                 x0: np.ndarray):
         super().__init__(cfg)
+        from selforg.crn.network import parse
+
         self.osc = oscillator
+        self.second = parse("species: " + ", ".join(oscillator.species) + "\n" + cfg.second)
         self.osc_output = output
-        self.candidates, self.compartments = chambers_network(oscillator, output)
-        self.output = f"{output}_1"
+        self.candidates, self.compartments = chambers_network(oscillator, self.second)
+        self.output = f"{output}_2"
         self.n = oscillator.n_species
-        self.r = oscillator.n_reactions
+        self.fixed = oscillator.n_reactions + self.second.n_reactions
         self.model = MassAction.of(self.candidates)
         self.per_period = 16
+        self.period = period
         self.h = period / self.per_period
         self.steps_per_save = max(1, math.ceil(self.h / cfg.dt - 1e-9))
         self.saves = int(round((cfg.burn_in + cfg.window) * self.per_period))
         self.first = int(round(cfg.burn_in * self.per_period))
-        self.x0_scale = jnp.asarray(x0_scale, jnp.float32)
-        self.log_rates = jnp.log(jnp.asarray(oscillator.rates, jnp.float32))
-        # The output's own spread in one chamber: the coupled chambers should keep it.
+        self.length = self.saves + 1 - self.first
+        self.x0 = jnp.asarray(x0, jnp.float32)
+        self.fixed_log_k = jnp.log(jnp.asarray(
+            np.concatenate([oscillator.rates, self.second.rates]), jnp.float32))
+        basis = _harmonics(np.arange(self.length) * self.h, period)
+        self.basis = jnp.asarray(basis, jnp.float32)
+        self.proj = jnp.asarray(np.linalg.pinv(basis), jnp.float32)
+        # The clock's own first-harmonic amplitude, alone in its chamber.
         alone = MassAction.of(oscillator)
-        xs = rk4(lambda t, x: alone.field(self.log_rates, x), self.x0_scale,
-                 self.h / self.steps_per_save, self.steps_per_save, self.saves)
+        lk = jnp.log(jnp.asarray(oscillator.rates, jnp.float32))
+        xs = rk4(lambda t, x: alone.field(lk, x), self.x0, self.h / self.steps_per_save,
+                 self.steps_per_save, self.saves)
         self.ref_std = float(jnp.std(xs[self.first:, oscillator.species.index(output)]))
 
+    def _fit(self, y):
+        coef = self.proj @ y
+        shape = 1.0 - 0.5 * jnp.sum(coef[2:] ** 2) / (jnp.var(y) + 1e-8)
+        return shape, jnp.sqrt(coef[2] ** 2 + coef[3] ** 2 + 1e-10)
+
     def init_theta(self, key):
-        return self.cfg.init_log_rate + 0.5 * jax.random.normal(key, (self.n,))
+        """The best of `cfg.search` random permeability vectors (log p uniform in
+        [init_log_rate − 6, init_log_rate + 3]) by the loss; the plain init if search = 0."""
+        theta = self.cfg.init_log_rate + 0.5 * jax.random.normal(key, (self.n,))
+        if not self.cfg.search:
+            return theta
+        k1, k2 = jax.random.split(key)
+        cands = self.cfg.init_log_rate + jax.random.uniform(
+            k1, (self.cfg.search, self.n), minval=-6.0, maxval=3.0)
+        score = jax.jit(lambda th: self.loss(th, jnp.ones((self.n,)), k2, 1.0)[0])
+        losses = np.array([float(score(c)) for c in cands])
+        losses[~np.isfinite(losses)] = np.inf
+        return cands[int(np.argmin(losses))]
 
     def full_log_k(self, theta, mask):
         lp = _masked_log_k(theta, mask, self.cfg)
-        return jnp.concatenate([self.log_rates, self.log_rates, jnp.repeat(lp, 2)])
+        return jnp.concatenate([self.fixed_log_k, jnp.repeat(lp, 2)])
 
     def network(self, theta, mask) -> Network:
         p = np.exp(np.asarray(clamp(jnp.asarray(theta), self.cfg.log_rate_min,
                                     self.cfg.log_rate_max), np.float64))
-        rates = np.concatenate([self.osc.rates, self.osc.rates, np.repeat(p, 2)])
-        keep = np.concatenate([np.ones(2 * self.r, bool), np.repeat(np.asarray(mask) > 0, 2)])
+        rates = np.concatenate([self.osc.rates, self.second.rates, np.repeat(p, 2)])
+        keep = np.concatenate([np.ones(self.fixed, bool), np.repeat(np.asarray(mask) > 0, 2)])
         return self.candidates.with_rates(rates).subset(keep)
 
     def run(self, log_k, x0):
@@ -409,20 +458,20 @@ class Chambers(Task):
         return rk4(lambda t, x: self.model.field(log_k, x), x0, dt, self.steps_per_save,
                    self.saves)
 
-    def loss(self, theta, mask, key):
+    def loss(self, theta, mask, key, progress):
+        del progress
         lk = self.full_log_k(theta, mask)
         u = jax.random.uniform(key, (self.cfg.batch, 2 * self.n), minval=0.2, maxval=1.8)
-        x0 = u * jnp.concatenate([self.x0_scale, self.x0_scale])[None]
+        x0 = u * jnp.concatenate([self.x0, self.x0])[None]
         xs = jax.vmap(lambda a: self.run(lk, a))(x0)
         i = self.osc.species.index(self.osc_output)
-        y1, y2 = xs[:, self.first:, i], xs[:, self.first:, self.n + i]
-        d1, d2 = y1 - y1.mean(axis=1, keepdims=True), y2 - y2.mean(axis=1, keepdims=True)
-        s1, s2 = jnp.sqrt(jnp.mean(d1**2, axis=1)), jnp.sqrt(jnp.mean(d2**2, axis=1))
-        corr = jnp.mean(d1 * d2, axis=1) / (s1 * s2 + 1e-6)
+        w1, w2 = xs[:, self.first:, i], xs[:, self.first:, self.n + i]
+        s1, s2 = jnp.std(w1, axis=1) + 1e-6, jnp.std(w2, axis=1) + 1e-6
         ref = math.log(self.ref_std)
-        amp = (jnp.log(s1 + 1e-6) - ref) ** 2 + (jnp.log(s2 + 1e-6) - ref) ** 2
-        loss = jnp.mean(1 + corr) + 0.1 * jnp.mean(amp)
-        return loss, {"correlation": jnp.mean(corr), "amplitude_loss": jnp.mean(amp)}
+        driven = (jnp.log(s2) - ref - math.log(self.cfg.amplitude)) ** 2
+        clock = (jnp.log(s1) - ref) ** 2
+        loss = jnp.mean(driven) + jnp.mean(clock)
+        return loss, {"driven_std": jnp.mean(s2), "clock_std": jnp.mean(s1)}
 
 
 def make_task(cfg: TrainConfig) -> Task:
@@ -434,9 +483,9 @@ def make_task(cfg: TrainConfig) -> Task:
     from selforg.crn.models import load_model
 
     model = load_model(cfg.network)
-    period = float(model.info.get("results", {}).get("period", cfg.period)) \
-        if isinstance(model.info.get("results"), dict) else cfg.period
+    results = model.info.get("results")
+    period = float(results.get("period") or cfg.period) if isinstance(results, dict) \
+        else cfg.period
     output = model.output or model.network.species[0]
-    scale = np.maximum(model.x0, 0.1) if model.x0.any() else np.ones(model.network.n_species)
-    task = Chambers(cfg, model.network, output, period, scale)
-    return task
+    x0 = model.x0 if model.x0.any() else np.ones(model.network.n_species)
+    return Chambers(cfg, model.network, output, period, x0)

@@ -78,9 +78,10 @@ def _make_step(task, cfg: TrainConfig, optimiser):
         weight = jnp.where(i < cfg.iterations,
                            cfg.sparsity_weight * jnp.minimum(1.0, i / ramp), 0.0)
         key = jax.random.fold_in(jax.random.key(cfg.seed), i)
+        progress = jnp.minimum(1.0, i / max(cfg.iterations, 1))
 
         def total(th):
-            loss, aux = task.loss(th, mask, key)
+            loss, aux = task.loss(th, mask, key, progress)
             k = jnp.exp(clamp(th, cfg.log_rate_min, cfg.log_rate_max)) * mask
             penalty = sparsity_penalty(k, cfg.sparsity)
             return loss + weight * penalty, (loss, penalty, aux)
@@ -173,7 +174,7 @@ def command_of(cfg: TrainConfig) -> str:
              "sparsity": "--sparsity", "sparsity_weight": "--sparsity-weight",
              "iterations": "--iterations", "finetune": "--finetune",
              "prune_below": "--prune-below", "lr": "--lr", "batch": "--batch",
-             "seed": "--seed"}
+             "search": "--search", "amplitude": "--amplitude", "seed": "--seed"}
     parts = [f"selforg crn train {cfg.task}"]
     for field, flag in flags.items():
         value = getattr(cfg, field)
