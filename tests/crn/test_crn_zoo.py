@@ -36,12 +36,13 @@ def test_learned_oscillator_keeps_period_and_amplitude_for_10x_the_horizon():
     assert res["passed"]
 
 
-def test_learned_oscillator_in_libroadrunner():
+@pytest.mark.parametrize("name", ["oscillator", "switch", "chambers"])
+def test_learned_networks_in_libroadrunner(name):
     roadrunner = pytest.importorskip("roadrunner")
     from selforg.crn.dynamics import simulate
 
-    m = load_model("zoo:oscillator")
-    rr = roadrunner.RoadRunner(to_sbml(m.network, m.x0))
+    m = load_model(f"zoo:{name}")
+    rr = roadrunner.RoadRunner(to_sbml(m.network, m.x0, compartments=m.compartments or None))
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-12
     rr.timeCourseSelections = ["time"] + [f"[{s}]" for s in m.network.species]
