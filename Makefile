@@ -33,7 +33,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	@for m in soup nca logic icl; do \
+	@for m in soup nca logic icl rd mesh crn mplp; do \
 	  if [ -f benchmarks/$$m.py ]; then $(BIN)/python -m benchmarks.$$m || exit 1; fi; \
 	done
 
