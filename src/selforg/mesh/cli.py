@@ -164,16 +164,20 @@ def _outputs(args) -> dict[str, str | None]:
     return {k: _str(getattr(args, k)) for k in ("ply", "glb", "gif", "mp4", "png")}
 
 
+def train_config(args) -> TrainConfig:
+    """The `TrainConfig` a ``selforg mesh train`` command line asks for."""
+    base = base_config(args, TrainConfig, system="mesh", verb="train")
+    return replace(base, exemplar=args.exemplar, mesh=args.mesh, views=args.views,
+                   size=args.size, exemplar_size=args.exemplar_size, view_bank=args.view_bank,
+                   pool_size=args.pool_size, batch=args.batch, min_steps=args.min_steps,
+                   max_steps=args.max_steps, lr=args.lr, init=args.init,
+                   iterations=args.iterations, seed=args.seed)
+
+
 def _train(args) -> int:
     from selforg.mesh.training import train
 
-    base = base_config(args, TrainConfig, system="mesh", verb="train")
-    cfg = replace(base, exemplar=args.exemplar, mesh=args.mesh, views=args.views,
-                  size=args.size, exemplar_size=args.exemplar_size, view_bank=args.view_bank,
-                  pool_size=args.pool_size, batch=args.batch, min_steps=args.min_steps,
-                  max_steps=args.max_steps, lr=args.lr, init=args.init,
-                  iterations=args.iterations, seed=args.seed)
-    res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
+    res = train(train_config(args), out=args.out, resume=args.resume, quiet=args.quiet)
     print(f"run folder: {res.run_dir}")
     print(f"{res.steps} iterations on {res.vertices:,} vertices ({res.parameters:,} parameters)"
           f" in {res.seconds:.0f} s; final loss {res.final_loss:.4g}")

@@ -127,8 +127,9 @@ class EvalResult:
         source: the model.
         distance: {mesh: distance after `steps`}: ``icosphere`` (the training mesh) and each
             test mesh.
-        distance_long: the same after `long_steps`.
-        max_abs: {mesh: largest |state| after `long_steps`} (bounded: near 1).
+        distance_long: the same after `long_steps` (None: the state became non-finite).
+        max_abs: {mesh: largest |state| after `long_steps`} (bounded: near 1; None:
+            non-finite).
         ratio: {mesh: distance / distance["icosphere"]}.
         floor: the distance of pieces of the exemplar itself seen through the sphere's views.
         ceiling: the distance of uniform noise seen the same way.
@@ -138,10 +139,10 @@ class EvalResult:
     """
 
     source: str
-    distance: dict[str, float]
-    distance_long: dict[str, float]
-    max_abs: dict[str, float]
-    ratio: dict[str, float]
+    distance: dict[str, float | None]
+    distance_long: dict[str, float | None]
+    max_abs: dict[str, float | None]
+    ratio: dict[str, float | None]
     floor: float
     ceiling: float
     steps: int
@@ -190,6 +191,8 @@ def evaluate(cfg: EvalConfig, *, out: str | Path | None = None,
         dist_long[label] = masked_distance(R.render_np(np.asarray(rgb(x)), views), views.hit,
                                            exemplar)
         max_abs[label] = float(jnp.abs(x).max())
+        if not np.isfinite(max_abs[label]):  # diverged: no number to report (JSON has none)
+            dist_long[label] = max_abs[label] = None
         verts[label] = mesh.n_vertices
         if label == "icosphere":
             sphere_hit = views.hit
@@ -199,7 +202,8 @@ def evaluate(cfg: EvalConfig, *, out: str | Path | None = None,
                             exemplar)
     noise = rng.uniform(0, 1, (cfg.views, mc.size, mc.size, 3)).astype(np.float32)
     ceiling = masked_distance(noise * hit, sphere_hit, exemplar)
-    ratio = {k: v / dist["icosphere"] for k, v in dist.items()}
+    ratio = {k: (v / dist["icosphere"] if np.isfinite(v) else None) for k, v in dist.items()}
+    dist = {k: (v if np.isfinite(v) else None) for k, v in dist.items()}
     return EvalResult(loaded.source, dist, dist_long, max_abs, ratio, floor, ceiling,
                       cfg.steps, cfg.long_steps, verts)
 
