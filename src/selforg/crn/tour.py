@@ -75,9 +75,10 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
     summary = (
         "Chemical reaction networks under mass action, written and printed in chemical"
         " notation. The Brusselator is integrated from its zoo entry; its period near the"
-        " Hopf point is 2π/A (`selforg crn check` tests it). The zoo's trained networks, each"
-        " learned from the dense set of all reactions with ≤ 2 reactants and ≤ 2 products and"
-        " pruned: " + (" | ".join(lines) if lines else "none yet") + "."
+        " Hopf point is 2π/A (`selforg crn check` tests it). The zoo's trained networks (the"
+        " oscillator and the switch learned from the dense set of all reactions with ≤ 2"
+        " reactants and ≤ 2 products, then pruned; the chambers' membrane learned around the"
+        " oscillator): " + (" | ".join(lines) if lines else "none yet") + "."
     )
     return Section(
         title="crn: the Brusselator's limit cycle and a sparse oscillator learned from the dense"
