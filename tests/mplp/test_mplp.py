@@ -234,3 +234,15 @@ def test_cli_and_package_start_without_jax():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_digits_data_first_loaded_inside_jit():
+    """Evaluation first asks for the digits inside a jitted function (a fresh process)."""
+    import subprocess
+    import sys
+
+    code = ("import jax; from selforg.mplp.tasks import digits;"
+            " t = jax.jit(lambda k: digits(k, 2, 3))(jax.random.key(0)); print(t.xs.shape)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "(2, 3, 144)"

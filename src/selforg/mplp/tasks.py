@@ -55,8 +55,10 @@ def digits_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    img = jnp.asarray(d.images, jnp.float32)[..., None] / 16.0
-    big = np.asarray(jax.image.resize(img, (img.shape[0], 12, 12, 1), "bilinear"))
+    # computed on the spot even when first asked for inside a traced function
+    with jax.ensure_compile_time_eval():
+        img = jnp.asarray(d.images, jnp.float32)[..., None] / 16.0
+        big = np.asarray(jax.image.resize(img, (img.shape[0], 12, 12, 1), "bilinear"))
     x = big.reshape(len(big), 144)
     mean, std = x[:N_TRAIN_DIGITS].mean(), x[:N_TRAIN_DIGITS].std()
     x = ((x - mean) / std).astype(np.float32)
