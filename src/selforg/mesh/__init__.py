@@ -12,11 +12,12 @@ One function per command, each taking its config and returning a frozen result:
 
 Example:
     >>> from selforg import mesh
-    >>> m = mesh.load_mesh("torus")
-    >>> cfg = mesh.TrainConfig(mesh="icosphere-2", size=32, exemplar_size=32, iterations=4,
-    ...                        pool_size=4, view_bank=4, views=2)
-    >>> res = mesh.train(cfg, out="runs/tiny-mesh")
-    >>> mesh.run(mesh.RunConfig(model=str(res.run_dir), mesh="torus", steps=10)).vertices
+    >>> res = mesh.run(mesh.RunConfig(model="zoo:brick-ico4", mesh="torus", steps=200),
+    ...                out="torus-run")
+    >>> res.vertices, [f.name for f in res.files][:2]
+    (1777, ['mesh.ply', 'mesh.glb'])
+    >>> ev = mesh.evaluate(mesh.EvalConfig(model="zoo:brick-ico4", meshes=("torus",)))
+    >>> ev.ratio["torus"] < 1.3  # doctest: +SKIP
 
 The names load on first use, so that ``selforg mesh --help`` imports neither JAX nor trimesh.
 """
