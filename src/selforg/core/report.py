@@ -16,8 +16,9 @@ from typing import Any
 INTRO = (
     "selforg is a toolkit of self-organising systems, learned and emergent: a primordial soup"
     " of programs where self-replicators appear, neural cellular automata that grow and heal"
-    " shapes or paint textures, logic-gate circuits that learn the Game of Life, and"
-    " transformers that learn in context by gradient descent. This page is its tour"
+    " shapes or paint textures (on grids and on 3D meshes), learned reaction-diffusion,"
+    " logic-gate circuits that learn the Game of Life, chemical reaction networks, learned"
+    " learning rules, and transformers that learn in context by gradient descent. This page is its tour"
     " (<code>selforg tour</code>, or <code>make run</code>): a short real run of each system,"
     " made on this machine just now. Under each heading is the command that makes that"
     " section again on its own; the numbers and pictures below it are what this run gave."
