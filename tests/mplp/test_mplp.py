@@ -14,22 +14,6 @@ from selforg.mplp.meta import fresh_protocol, initial_state, make_pool
 from selforg.mplp.model import NetSpec, Protocol, count, identity_stats
 from selforg.mplp.network import init_carries, init_weights, loss_value, mp_step
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _compile_cache():
-    """The runs of one test share their compiled steps (same graph, other lengths): JAX's
-    persistent cache, in the folder the CLI uses."""
-    from selforg.core.jaxsetup import cache_dir
-
-    old = (jax.config.jax_compilation_cache_dir,
-           jax.config.jax_persistent_cache_min_compile_time_secs)
-    jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "jax"))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    yield
-    jax.config.update("jax_compilation_cache_dir", old[0])
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", old[1])
-
-
 TINY = dict(widths=(1, 3, 1), hidden=2, message_size=2, pool=2, outer_batch=1, inner_steps=2,
             inner_batch=3, log_every=1, checkpoint_every=2)
 
