@@ -4,6 +4,7 @@ import reads back exactly what was exported; laws that are not mass action are r
 import jax
 import numpy as np
 import pytest
+from roadrunner_run import roadrunner_trajectory
 
 from selforg.core.errors import BadInput
 from selforg.crn.classics import brusselator
@@ -15,12 +16,7 @@ NET = "A + B -> 2 C @ 0.5; C -> @ 0.3; -> A @ 1; A <-> B @ 1, 0.2; 2 B -> A @ 0.
 
 
 def _roadrunner(sbml: str, species, t1: float, points: int) -> np.ndarray:
-    roadrunner = pytest.importorskip("roadrunner")
-    rr = roadrunner.RoadRunner(sbml)
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-12
-    rr.timeCourseSelections = ["time"] + [f"[{s}]" for s in species]
-    return np.asarray(rr.simulate(0, t1, points))
+    return roadrunner_trajectory(sbml, species, t1, points)
 
 
 @pytest.mark.parametrize("net,x0,t1", [
