@@ -1,5 +1,6 @@
 """The packed engine and the C export equal the JAX hard rollout bit for bit."""
 
+import dataclasses
 import shutil
 import subprocess
 
@@ -15,7 +16,7 @@ from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
 from selforg.logic.config import LogicConfig
 from selforg.logic.export_c import write_c
-from selforg.logic.life import life_steps
+from selforg.logic.life import life_step, life_steps
 from selforg.logic.model import (
     build_wiring,
     circuit_params,
@@ -23,7 +24,7 @@ from selforg.logic.model import (
     rollout,
     wiring_arrays,
 )
-from selforg.logic.packed import PackedEngine, pack, unpack
+from selforg.logic.packed import PackedEngine, blocking, pack, set_threads, unpack
 from selforg.logic.reference import life_circuit
 
 STEPS = 3
@@ -160,3 +161,76 @@ def test_c_export_equals_engine_and_jax(tmp_path, which):
     engine, _ = PackedEngine(circuit, kernel="interp").run(grid, STEPS)
     np.testing.assert_array_equal(got, engine)
     np.testing.assert_array_equal(got, want)
+
+
+def _threads(n: int) -> int:
+    import numba
+
+    old = numba.get_num_threads()
+    set_threads(n)
+    return old
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("boundary", ["periodic", "zero"])
+def test_blocked_codegen_equals_the_interpreter_over_many_passes(boundary, threads):
+    # 41 steps cross several multi-step passes (and a short last one); 37 rows split into bands
+    circuit = random_circuit(21, boundary)
+    grid = np.random.default_rng(22).integers(0, 2, (37, 192, 2)).astype(np.uint8)
+    old = _threads(threads)
+    try:
+        engine = PackedEngine(circuit, kernel="codegen")
+        got = unpack(engine.advance(pack(grid), 41))
+        stepped, _ = engine.run(grid, 41, save_every=7)
+    finally:
+        set_threads(old)
+    want, _ = PackedEngine(circuit, kernel="interp").run(grid, 41)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(stepped, want)
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "zero"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 63), (50, 65), (17, 100), (130, 130), (64, 64)])
+def test_blocked_codegen_is_life_on_any_width(boundary, shape):
+    circuit = dataclasses.replace(life_circuit(), boundary=boundary)
+    board = np.random.default_rng(sum(shape)).integers(0, 2, shape).astype(np.uint8)
+    engine = PackedEngine(circuit, kernel="codegen")
+    got, frames = engine.run(board[..., None], 45, save_every=20)
+    np.testing.assert_array_equal(got[..., 0], life_steps(board, 45, boundary))
+    np.testing.assert_array_equal(frames[1][..., 0], life_steps(board, 20, boundary))
+    assert got.shape == (*shape, 1)
+
+
+def test_blocked_codegen_equals_jax_on_a_partial_word():
+    circuit = random_circuit(31, "zero")
+    grid = np.random.default_rng(32).integers(0, 2, (5, 100, 2)).astype(np.uint8)
+    got, _ = PackedEngine(circuit, kernel="codegen").run(grid, STEPS)
+    np.testing.assert_array_equal(got, jax_hard(circuit, grid, STEPS))
+
+
+def test_async_on_a_partial_word_keeps_unfired_cells():
+    circuit = dataclasses.replace(life_circuit(), boundary="zero")
+    board = np.random.default_rng(6).integers(0, 2, (9, 100)).astype(np.uint8)
+    fire = np.random.default_rng(7).random((9, 100)) < 0.6
+    eng = PackedEngine(circuit)
+    src = pack(board[..., None])
+    dst = np.empty_like(src)
+    eng.step_packed(src, dst, pack(fire[..., None].astype(np.uint8))[0], width=100)
+    want = np.where(fire, life_step(board, "zero"), board)
+    np.testing.assert_array_equal(unpack(dst, 100)[..., 0], want)
+
+
+def test_partial_words_need_the_generated_kernel():
+    with pytest.raises(BadInput, match="multiple of 64"):
+        PackedEngine(life_circuit(), kernel="interp").run(np.zeros((4, 100, 1), np.uint8), 1)
+    assert PackedEngine(life_circuit(), kernel="auto", shape=(4, 100, 1), steps=1).kernel == \
+        "codegen"
+
+
+@pytest.mark.parametrize("threads", [1, 2, 16])
+@pytest.mark.parametrize("h", [1, 5, 64, 1000, 4096])
+def test_blocking_splits_any_height(h, threads):
+    bands, k = blocking(1, h, 64, threads)
+    assert 1 <= bands <= h and 1 <= k <= 16
+    if h >= 1000:  # halo rows computed twice: at most a quarter of a band's rows
+        assert 2 * k <= (h // bands) // 4 + 1
