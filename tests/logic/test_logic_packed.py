@@ -16,7 +16,7 @@ from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Layer
 from selforg.logic.config import LogicConfig
 from selforg.logic.export_c import write_c
-from selforg.logic.life import life_step, life_steps
+from selforg.logic.life import life_step, life_steps, packed_life_step, roll_life_step
 from selforg.logic.model import (
     build_wiring,
     circuit_params,
@@ -234,3 +234,13 @@ def test_blocking_splits_any_height(h, threads):
     assert 1 <= bands <= h and 1 <= k <= 16
     if h >= 1000:  # halo rows computed twice: at most a quarter of a band's rows
         assert 2 * k <= (h // bands) // 4 + 1
+
+
+@pytest.mark.parametrize("shape", [(1, 64), (3, 128), (40, 192)])
+def test_numpy_baseline_lives_equal_life(shape):
+    board = np.random.default_rng(shape[0]).integers(0, 2, shape).astype(np.uint8)
+    want, roll, words = board, board, pack(board[..., None])[0]
+    for _ in range(12):
+        want, roll, words = life_step(want), roll_life_step(roll), packed_life_step(words)
+        np.testing.assert_array_equal(roll, want)
+        np.testing.assert_array_equal(unpack(words[None])[..., 0], want)
