@@ -8,9 +8,12 @@ The generated module is written once per circuit into the user cache folder and 
 How the kernel reaches the machine's limit (the learned Life circuit is ~145 bitwise ops per
 64 cells, so the core's vector units bound it, not memory):
 
-- SIMD: each grid row lives in a buffer padded with one word on each side, so the gates run in
-  one branch-free loop over the words of a row with neighbours at fixed offsets (w - 1, w, w + 1),
-  which LLVM vectorises (AVX-512 or AVX2, whatever the host has): 8 words = 512 cells per op.
+- SIMD: a band is held column by column, (C, NW + 2, rows): one column of words (word w of every
+  row) is contiguous, with a pad column on either side. The gates run in one branch-free loop
+  down the rows of a column, reading the columns w - 1, w, w + 1 at rows y - 1, y, y + 1, which
+  LLVM vectorises (AVX-512 or AVX2, whatever the host has: 8 words = 512 cells per op). A loop
+  runs as long as the band is tall, so its start (and LLVM's overlap check of input and output)
+  is paid once per column, not once per short row of 16 words as a row-major loop would.
 - Temporal blocking: the grid is cut into bands of rows; a band is copied with a halo of k rows
   on either side into two small private buffers (L2-sized) and stepped k times there, the valid
   rows shrinking by one per step (overlapped tiling: halo rows are computed twice, by both
@@ -46,72 +49,83 @@ _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @njit(cache=True)
-def _edges(buf, i, nw, periodic, rem):
-    """Pad words of row i of a (C, R, NW + 2) buffer; clear or wrap bits past a partial word."""
+def _pads(buf, lo, hi, periodic, rem):
+    """Pad columns 0 and NW + 1 of rows lo..hi of a (C, NW + 2, R) buffer; clear the bits past a
+    partial last word, or (periodic) copy the row's first cell in after its last."""
+    nw = buf.shape[1] - 2
     for c in range(buf.shape[0]):
-        row = buf[c, i]
+        left = buf[c, 0]
+        first = buf[c, 1]
+        last = buf[c, nw]
+        right = buf[c, nw + 1]
         if rem:
-            last = row[nw] & ((_ONE << np.uint64(rem)) - _ONE)
-            if periodic:
-                last |= (row[1] & _ONE) << np.uint64(rem)
-                row[0] = last << np.uint64(64 - rem)
-            else:
-                row[0] = _Z
-            row[nw] = last
-            row[nw + 1] = _Z
+            keep = (_ONE << np.uint64(rem)) - _ONE
+            up = np.uint64(rem)
+            back = np.uint64(64 - rem)
+            for i in range(lo, hi):
+                v = last[i] & keep
+                if periodic:
+                    v |= (first[i] & _ONE) << up
+                    left[i] = v << back
+                else:
+                    left[i] = _Z
+                last[i] = v
+                right[i] = _Z
         elif periodic:
-            row[0] = row[nw]
-            row[nw + 1] = row[1]
+            for i in range(lo, hi):
+                left[i] = last[i]
+                right[i] = first[i]
         else:
-            row[0] = _Z
-            row[nw + 1] = _Z
+            for i in range(lo, hi):
+                left[i] = _Z
+                right[i] = _Z
 '''
 
 _DRIVER = '''
 
 @njit(cache=True)
 def _band(src, dst, y0, y1, k, periodic, rem, a, b, mask, use_mask):
-    """k steps of rows y0..y1 of src (C, H, NW) into dst, in the private buffers a and b."""
+    """k steps of rows y0..y1 of src (C, H, NW) into dst, in the private (C, NW + 2, R) buffers
+    a and b (rows y0 - k .. y1 + k; the valid ones shrink by one row per step at either end)."""
     n_ch, h, nw = src.shape
     size = y1 - y0 + 2 * k
     top = y0 - k
-    for i in range(size):
-        y = top + i
-        if periodic or 0 <= y < h:
-            yy = y % h
-            for c in range(n_ch):
+    for c in range(n_ch):
+        for i in range(size):
+            y = top + i
+            if periodic or 0 <= y < h:
+                yy = y % h
                 for w in range(nw):
-                    a[c, i, w + 1] = src[c, yy, w]
-            _edges(a, i, nw, periodic, rem)
-        else:
-            for c in range(n_ch):
+                    a[c, w + 1, i] = src[c, yy, w]
+            else:  # outside a zero boundary: stays 0 in both buffers
                 for w in range(nw + 2):
-                    a[c, i, w] = _Z
-                    b[c, i, w] = _Z
+                    a[c, w, i] = _Z
+                    b[c, w, i] = _Z
+    _pads(a, 0, size, periodic, rem)
     lo_grid = 0 if periodic else k - y0
     hi_grid = size if periodic else k - y0 + h
     for s in range(1, k + 1):
         lo = max(s, lo_grid)
         hi = min(size - s, hi_grid)
-        _rows(a, b, lo, hi, nw)
-        for i in range(lo, hi):
-            if use_mask:
+        _cols(a, b, lo, hi)
+        if use_mask:
+            for i in range(lo, hi):
                 m = mask[(top + i) % h]
                 for c in range(n_ch):
                     for w in range(nw):
-                        b[c, i, w + 1] = (a[c, i, w + 1] & ~m[w]) | (b[c, i, w + 1] & m[w])
-            _edges(b, i, nw, periodic, rem)
+                        b[c, w + 1, i] = (a[c, w + 1, i] & ~m[w]) | (b[c, w + 1, i] & m[w])
+        _pads(b, lo, hi, periodic, rem)
         a, b = b, a
     for c in range(n_ch):
         for y in range(y0, y1):
             for w in range(nw):
-                dst[c, y, w] = a[c, y - top, w + 1]
+                dst[c, y, w] = a[c, w + 1, y - top]
 
 
 @njit(cache=True, parallel=True)
 def run(src, dst, steps, k, periodic, rem, bufs, mask, use_mask):
     """`steps` steps of src (C, H, NW) uint64, k per parallel launch; returns the array that holds
-    the result (src or dst: both are overwritten). bufs: (bands, 2, C, R, NW + 2) uint64 with
+    the result (src or dst: both are overwritten). bufs: (bands, 2, C, NW + 2, R) uint64 with
     R >= the tallest band + 2k; mask (H, NW) is applied when use_mask (one step only).
     Call with Numba's parallel chunk size 1, so that threads take bands as they come free."""
     h = src.shape[1]
@@ -136,35 +150,38 @@ def _expr(op: int, a: str, b: str) -> str:
     return gates.C_EXPR[op].replace("A", "\0").replace("B", b).replace("\0", a)
 
 
-def _rows_source(net: Netlist) -> list[str]:
-    """``_rows(a, b, lo, hi, nw)``: one step of buffer rows lo..hi of a into b, gates inlined."""
-    lines = ["", "", "@njit(cache=True)", "def _rows(a, b, lo, hi, nw):",
-             "    for i in range(lo, hi):"]
+def _cols_source(net: Netlist) -> list[str]:
+    """``_cols(a, b, lo, hi)``: one step of rows lo..hi of buffer a into b, gates inlined."""
+    lines = ["", "", "@njit(cache=True)", "def _cols(a, b, lo, hi):",
+             "    for w in range(1, a.shape[1] - 1):"]
     used = set(net.a.tolist()) | set(net.b.tolist()) | set(net.outputs.tolist())
-    rows = [(c, dy) for c in range(net.channels) for dy in range(3)
-            if used & {9 * c + 3 * dy + d for d in range(3)}]
-    for c, dy in rows:
-        lines.append(f"        s{c}_{dy} = a[{c}, i + {dy - 1}]")
-    lines += [f"        o{c} = b[{c}, i]" for c in range(net.channels)]
-    lines.append("        for w in range(1, nw + 1):")
+    chans = [c for c in range(net.channels) if used & set(range(9 * c, 9 * c + 9))]
+    # views from row lo - 1, so that rows y - 1, y, y + 1 are g, g + 1, g + 2 (provably not
+    # negative: no wrap-around check in the loop, which would stop LLVM vectorising it)
+    for c in chans:
+        for name, dw in (("west", "w - 1"), ("mid", "w"), ("east", "w + 1")):
+            lines.append(f"        {name}{c} = a[{c}, {dw}, lo - 1:]")
+    lines += [f"        out{c} = b[{c}, w, lo:]" for c in range(net.channels)]
+    lines.append("        for g in range(hi - lo):")
     ind = " " * 12
-    for c, dy in rows:
-        s, base = f"s{c}_{dy}", 9 * c + 3 * dy
-        # bit j holds cell x: its west neighbour x-1 is bit j-1, or bit 63 of the word before
-        lines.append(f"{ind}r{base + 1} = {s}[w]")
-        lines.append(f"{ind}r{base} = (r{base + 1} << _ONE) | ({s}[w - 1] >> _S63)")
-        lines.append(f"{ind}r{base + 2} = (r{base + 1} >> _ONE) | ({s}[w + 1] << _S63)")
+    for c in chans:
+        for dy in range(3):
+            base, at = 9 * c + 3 * dy, f"g + {dy}"
+            # bit j holds cell x: its west neighbour x-1 is bit j-1, or bit 63 of the word before
+            lines.append(f"{ind}r{base + 1} = mid{c}[{at}]")
+            lines.append(f"{ind}r{base} = (r{base + 1} << _ONE) | (west{c}[{at}] >> _S63)")
+            lines.append(f"{ind}r{base + 2} = (r{base + 1} >> _ONE) | (east{c}[{at}] << _S63)")
     n_in = net.n_inputs
     for i, (op, a, b) in enumerate(zip(net.ops, net.a, net.b, strict=True)):
         lines.append(f"{ind}r{n_in + i} = {_expr(int(op), f'r{a}', f'r{b}')}")
-    lines += [f"{ind}o{c}[w] = r{o}" for c, o in enumerate(net.outputs)]
+    lines += [f"{ind}out{c}[g] = r{o}" for c, o in enumerate(net.outputs)]
     return lines
 
 
 def source(net: Netlist) -> str:
     """Python source of a module whose ``run(src, dst, steps, k, periodic, rem, bufs, mask,
     use_mask)`` runs `net` (see `selforg.logic.packed.PackedEngine` for the arguments)."""
-    return _HEADER + "\n".join(_rows_source(net)) + "\n" + _DRIVER
+    return _HEADER + "\n".join(_cols_source(net)) + "\n" + _DRIVER
 
 
 def _folder() -> Path:
