@@ -10,9 +10,9 @@ neighbouring cells. Three kernels compute the same thing:
   takes widths that are not a multiple of 64.
 - ``interp`` (`selforg.logic.interp`): one Numba interpreter for every circuit (no compilation
   per circuit); the reference the generated kernel is tested against.
-- ``numpy``: one NumPy operation per gate on whole (H, W/64) arrays, about 10× slower per step
-  than ``codegen`` but with nothing to import or load (Numba's start costs about 0.7 s), so
-  short runs finish before Numba would have started. ``auto`` picks it when a run is that small.
+- ``numpy``: one NumPy operation per gate on whole (H, W/64) arrays, hundreds of times slower per
+  step than ``codegen`` on large grids but with nothing to import or load (Numba's start costs
+  about 0.7 s), so short runs finish before Numba would have started. ``auto`` picks it when a run is that small.
 
 Layout: a state is (C, H, ⌈W/64⌉) uint64; cell x of a row lives in word x // 64, bit x % 64; the
 bits past the last cell are 0.
