@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from selforg.core.errors import BadInput
 from selforg.logic import gates
-from selforg.logic.circuit import Circuit, Layer
+from selforg.logic.circuit import Circuit, Layer, netlist
 from selforg.logic.config import LogicConfig
 from selforg.logic.export_c import write_c
 from selforg.logic.life import life_step, life_steps, packed_life_step, roll_life_step
@@ -24,7 +24,14 @@ from selforg.logic.model import (
     rollout,
     wiring_arrays,
 )
-from selforg.logic.packed import PackedEngine, blocking, pack, set_threads, unpack
+from selforg.logic.packed import (
+    PackedEngine,
+    auto_kernel,
+    blocking,
+    pack,
+    set_threads,
+    unpack,
+)
 from selforg.logic.reference import life_circuit
 
 STEPS = 3
@@ -117,6 +124,9 @@ def test_auto_kernel_runs_numpy_only_where_it_ends_before_numba_starts():
                         steps=1000).kernel == "codegen"
     with pytest.raises(BadInput, match="auto"):
         PackedEngine(life_circuit(), kernel="auto")
+    net = netlist(random_circuit(3, "periodic"))  # 2 channels; then passed off as 17
+    assert auto_kernel(net, (1024, 1024, 2), 1000) == "codegen"
+    assert auto_kernel(dataclasses.replace(net, channels=17), (1024, 1024, 17), 1000) == "interp"
     assert net_engine.kernel == "numpy"
 
 

@@ -12,7 +12,9 @@ neighbouring cells. Three kernels compute the same thing:
   per circuit); the reference the generated kernel is tested against.
 - ``numpy``: one NumPy operation per gate on whole (H, W/64) arrays, hundreds of times slower per
   step than ``codegen`` on large grids but with nothing to import or load (Numba's start costs
-  about 0.7 s), so short runs finish before Numba would have started. ``auto`` picks it when a run is that small.
+  about 0.7 s), so short runs finish before Numba would have started. ``auto`` picks it when a
+  run is that small, the interpreter for circuits of many channels (whose generated kernels take
+  minutes to compile), else ``codegen``.
 
 Layout: a state is (C, H, ⌈W/64⌉) uint64; cell x of a row lives in word x // 64, bit x % 64; the
 bits past the last cell are 0.
@@ -39,6 +41,10 @@ KERNELS = ("auto", "codegen", "interp", "numpy")
 #: `auto` runs NumPy below this estimated NumPy time (seconds): Numba's import, and loading a
 #: cached kernel, cost about 0.7 s before the first step.
 NUMPY_BELOW_S = 0.3
+#: `auto` runs the interpreter, not a generated kernel, for circuits with more channels than
+#: this: LLVM takes minutes to compile their kernels the first time (the zoo's 128-channel
+#: lizard: 220 s on a busy 2-core box; the 64-channel colour rule: 60 s).
+CODEGEN_MAX_CHANNELS = 16
 
 
 def pack(grid: np.ndarray) -> np.ndarray:
@@ -109,8 +115,14 @@ def numpy_seconds(net: Netlist, shape: tuple[int, ...], steps: int) -> float:
 
 
 def auto_kernel(net: Netlist, shape: tuple[int, ...], steps: int) -> str:
-    """``numpy`` when that finishes sooner than Numba would start, else ``codegen``."""
-    return "numpy" if numpy_seconds(net, shape, steps) < NUMPY_BELOW_S else "codegen"
+    """``numpy`` when that finishes sooner than Numba would start, else ``codegen`` (``interp``
+    for circuits of more than `CODEGEN_MAX_CHANNELS` channels, on widths that are a multiple of
+    64)."""
+    if numpy_seconds(net, shape, steps) < NUMPY_BELOW_S:
+        return "numpy"
+    if net.channels > CODEGEN_MAX_CHANNELS and shape[1] % 64 == 0:
+        return "interp"
+    return "codegen"
 
 
 #: Steps per pass over a band of rows (`codegen`): one parallel launch per pass; each band's halo
@@ -173,7 +185,7 @@ class PackedEngine:
             if shape is None or steps is None:
                 raise BadInput("kernel 'auto' needs the grid's shape and the number of steps")
             kernel = auto_kernel(self.net, shape, steps)
-            if shape[1] % 64:
+            if shape[1] % 64:  # only the generated kernel takes a partial last word
                 kernel = "codegen"
         self.kernel = kernel
         self._kernel = None
