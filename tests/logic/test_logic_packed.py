@@ -254,3 +254,65 @@ def test_numpy_baseline_lives_equal_life(shape):
         want, roll, words = life_step(want), roll_life_step(roll), packed_life_step(words)
         np.testing.assert_array_equal(roll, want)
         np.testing.assert_array_equal(unpack(words[None])[..., 0], want)
+
+
+def _outputs_on_all_patterns(net) -> list[np.ndarray]:
+    """Each output's truth table over all 2^(9C) input patterns (a plain evaluation)."""
+    pats = np.arange(2 ** net.n_inputs, dtype=np.uint64)
+    regs = [(pats >> np.uint64(i)) & np.uint64(1) for i in range(net.n_inputs)]
+    for op, a, b in zip(net.ops.tolist(), net.a.tolist(), net.b.tolist(), strict=True):
+        regs.append(gates.bitwise(op, regs[a], regs[b]) & np.uint64(1))
+    return [regs[o] for o in net.outputs.tolist()]
+
+
+CFG1 = dataclasses.replace(CFG, channels=1, update_widths=(8, 4, 2, 1))
+
+
+def random_circuit_1ch(seed: int, boundary: str) -> Circuit:
+    rng = np.random.default_rng(seed)
+    w = build_wiring(CFG1, seed=seed)
+
+    def ops(l: Layer) -> Layer:
+        return Layer(l.a, l.b, rng.integers(0, 16, l.ops.shape).astype(np.int32))
+
+    return Circuit(w.channels, w.kernels, boundary, tuple(map(ops, w.perception)),
+                   tuple(map(ops, w.update)))
+
+
+@pytest.mark.parametrize("which", ["zoo-life", "hand-built", "random-0", "random-1", "random-2"])
+def test_reduced_netlist_computes_the_same_outputs(which):
+    from selforg.logic.reduce import reduce_netlist
+    from selforg.logic.zoo import zoo_circuit
+
+    if which == "zoo-life":
+        circuit = zoo_circuit("life")
+    elif which == "hand-built":
+        circuit = life_circuit()
+    else:
+        circuit = random_circuit_1ch(int(which[-1]), "periodic")
+    net = netlist(circuit)
+    reduced = reduce_netlist(net)
+    assert len(reduced.ops) <= len(net.ops)
+    for got, want in zip(_outputs_on_all_patterns(reduced), _outputs_on_all_patterns(net),
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
+    if which == "zoo-life":
+        assert len(reduced.ops) < 0.7 * len(net.ops)  # 145 -> 87
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "zero"])
+def test_generated_kernel_of_a_reduced_netlist_equals_the_interpreter(boundary):
+    circuit = random_circuit_1ch(5, boundary)
+    grid = np.random.default_rng(9).integers(0, 2, (21, 128, 1)).astype(np.uint8)
+    got, _ = PackedEngine(circuit, kernel="codegen").run(grid, 30)
+    want, _ = PackedEngine(circuit, kernel="interp").run(grid, 30)
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("width", [64, 100, 1000])
+def test_zoo_life_circuit_in_the_generated_kernel_is_life(width):
+    from selforg.logic.zoo import zoo_circuit
+
+    board = np.random.default_rng(width).integers(0, 2, (33, width)).astype(np.uint8)
+    got, _ = PackedEngine(zoo_circuit("life"), kernel="codegen").run(board[..., None], 40)
+    np.testing.assert_array_equal(got[..., 0], life_steps(board, 40))

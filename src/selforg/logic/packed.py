@@ -192,8 +192,9 @@ class PackedEngine:
         self._bufs: dict[tuple[int, ...], np.ndarray] = {}
         if kernel == "codegen":
             from selforg.logic.codegen import compiled_run
+            from selforg.logic.reduce import reduce_netlist
 
-            self._kernel = compiled_run(self.net)
+            self._kernel = compiled_run(reduce_netlist(self.net))
 
     def warm(self) -> None:
         """Load (or compile) the Numba kernel now; otherwise the first step pays for it."""
