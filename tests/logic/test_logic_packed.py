@@ -242,6 +242,7 @@ def test_partial_words_need_the_generated_kernel():
 def test_blocking_splits_any_height(h, threads):
     bands, k = blocking(h, threads)
     assert 1 <= bands <= h and 1 <= k <= 16
+    assert bands <= threads
     if h >= 1000:  # halo rows computed twice: at most a quarter of a band's rows
         assert 2 * k <= (h // bands) // 4
 

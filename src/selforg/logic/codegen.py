@@ -5,22 +5,21 @@ straight-line code (one line per gate, as the C export does) lets LLVM keep valu
 The generated module is written once per circuit into the user cache folder and compiled with
 ``@njit(cache=True)``, so later runs load the machine code from disk.
 
-How the kernel reaches the machine's limit (the learned Life circuit is ~145 bitwise ops per
-64 cells, so the core's vector units bound it, not memory):
+How the kernel gets near the machine's limit (it is bound by the core's vector units, not by
+memory: the zoo's Life circuit is 87 bitwise ops per word after `selforg.logic.reduce`):
 
 - SIMD: a band is held column by column, (C, NW + 2, rows): one column of words (word w of every
   row) is contiguous, with a pad column on either side. The gates run in one branch-free loop
   down the rows of a column, reading the columns w - 1, w, w + 1 at rows y - 1, y, y + 1, which
-  LLVM vectorises (AVX-512 or AVX2, whatever the host has: 8 words = 512 cells per op). A loop
-  runs as long as the band is tall, so its start (and LLVM's overlap check of input and output)
-  is paid once per column, not once per short row of 16 words as a row-major loop would.
-- Temporal blocking: the grid is cut into bands of rows; a band is copied with a halo of k rows
-  on either side into two small private buffers (L2-sized) and stepped k times there, the valid
+  LLVM vectorises (AVX-512 or AVX2, whatever the host has: 8 words = 512 cells per op; with
+  AVX-512 it also fuses pairs of gates into one three-input op). A loop runs as long as the band
+  is tall, so its start (and LLVM's overlap check of input and output) is paid once per column,
+  not once per short row of 16 words as a row-major loop would.
+- Temporal blocking: the grid is cut into bands of rows, one per thread; a band is copied with
+  a halo of k rows on either side into two private buffers and stepped k times there, the valid
   rows shrinking by one per step (overlapped tiling: halo rows are computed twice, by both
   neighbours, which costs about k / band height). Bands need no barrier between them, so one
   parallel launch covers k steps instead of one.
-- Threads take bands dynamically (several bands per thread), so a thread that shares its core
-  with other work does fewer bands instead of holding the others back.
 - Widths that are not a multiple of 64: the last word holds the remaining cells, and each step
   the bits past the edge are cleared (zero boundary) or the first cell is copied in after the
   last one (periodic), so the same loop serves every width.
@@ -126,8 +125,7 @@ def _band(src, dst, y0, y1, k, periodic, rem, a, b, mask, use_mask):
 def run(src, dst, steps, k, periodic, rem, bufs, mask, use_mask):
     """`steps` steps of src (C, H, NW) uint64, k per parallel launch; returns the array that holds
     the result (src or dst: both are overwritten). bufs: (bands, 2, C, NW + 2, R) uint64 with
-    R >= the tallest band + 2k; mask (H, NW) is applied when use_mask (one step only).
-    Call with Numba's parallel chunk size 1, so that threads take bands as they come free."""
+    R >= the tallest band + 2k; mask (H, NW) is applied when use_mask (one step only)."""
     h = src.shape[1]
     nb = bufs.shape[0]
     done = 0

@@ -133,28 +133,18 @@ BLOCK_STEPS = 16
 def blocking(h: int, threads: int) -> tuple[int, int]:
     """(bands, steps per pass) of the `codegen` kernel for a grid of `h` rows on `threads` threads.
 
-    One band on one thread: the kernel is bound by the core's vector units, not by memory (a band
-    of 4096 rows runs faster than nine of 455 that fit in L2), and the longer its columns, the
-    less the loop starts cost. On more threads, two bands per thread, handed out as threads come
-    free, so a thread that shares its core with other work takes fewer. Steps per pass are at
-    most 1/8 of a band's height: halo rows computed twice stay under 1/8 of the work (1/16 for
-    a 1024-row grid on 2 threads).
+    One band per thread: the kernel is bound by the core's vector units, not by memory (a band of
+    4096 rows runs faster than nine of 455 that fit in L2), and the longer a band's columns, the
+    less the loop starts cost. More bands than threads, handed out as threads come free, would
+    balance threads that share their cores unevenly, but cost work (halo rows computed twice):
+    on this 2-core box, where the scheduler gives each user's processes a fair share whatever
+    their thread count, 4 bands on 2 threads used 7 % more CPU time than 2 and ran no faster.
+    Steps per pass are at most 1/8 of a band's height, so halo rows computed twice stay under
+    1/8 of the work (1/32 for a 1024-row grid on 2 threads).
     """
-    bands = 1 if threads <= 1 else min(2 * threads, max(1, h // 16))
+    bands = max(1, min(threads, h // 16))
     k = max(1, min(BLOCK_STEPS, (h // bands) // 8))
     return bands, k
-
-
-def _dynamic(kernel, *args):
-    """Call a parallel kernel with threads taking its loop's items one at a time as they come
-    free (Numba's chunk size 1), so that a thread that shares its core does fewer of them."""
-    import numba
-
-    old = numba.set_parallel_chunksize(1)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_parallel_chunksize(old)
 
 
 class PackedEngine:
@@ -242,7 +232,7 @@ class PackedEngine:
         m = mask if use else np.zeros((1, 1), np.uint64)
         if self._kernel is not None:
             bufs, k = self._buffers(src.shape, 1)
-            _dynamic(self._kernel, src, dst, 1, k, self.periodic, rem, bufs, m, use)
+            self._kernel(src, dst, 1, k, self.periodic, rem, bufs, m, use)
             return
         from selforg.logic.interp import _step
 
@@ -267,8 +257,8 @@ class PackedEngine:
             return state
         rem = self._check_width(state.shape[2], width)
         bufs, k = self._buffers(state.shape, steps)
-        return _dynamic(self._kernel, state, spare, steps, k, self.periodic, rem, bufs,
-                        np.zeros((1, 1), np.uint64), False)
+        return self._kernel(state, spare, steps, k, self.periodic, rem, bufs,
+                            np.zeros((1, 1), np.uint64), False)
 
     def run(
         self,
