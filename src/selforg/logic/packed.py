@@ -159,11 +159,12 @@ class PackedEngine:
                  shape: tuple[int, int, int] | None = None, steps: int | None = None):
         """Args:
             circuit: the rule.
-            kernel: "codegen" (straight-line kernel generated for this circuit, compiled once and
-                cached on disk; fastest), "interp" (one shared Numba interpreter, no compilation
-                per circuit), "numpy" (no Numba at all), or "auto": "numpy" for a run of
-                `steps` steps on an (H, W, C) grid of `shape` small enough that it ends before
-                Numba would start, else "codegen".
+            kernel: "codegen" (straight-line kernel generated for this circuit's functionally
+                reduced netlist, compiled once and cached on disk; fastest, any width),
+                "interp" (one shared Numba interpreter, no compilation per circuit), "numpy"
+                (no Numba at all), or "auto" (`auto_kernel`): "numpy" for a run of `steps`
+                steps on an (H, W, C) grid of `shape` small enough that it ends before Numba
+                would start, "interp" for circuits of many channels, else "codegen".
             net: the pruned netlist, when already built.
         """
         if kernel not in KERNELS:
