@@ -1,9 +1,13 @@
-"""Throughput of logic CA circuits: bit-packed engine vs a NumPy/SciPy Game of Life.
+"""Throughput of logic CA circuits: the bit-packed engine vs two plain-NumPy Games of Life.
 
-Run from the repo root: ``python -m benchmarks.logic [--quick]``. Prints cell-updates/s of the
-learned Life circuit (zoo) and of the hand-built reference circuit in the packed engine with 1 and
-2 threads (and of the engine's NumPy kernel, which short runs use), next to SciPy convolution
-Life on the same grid and steps (the baseline, measured in this run), training iterations/s of
+Run from the repo root: ``python -m benchmarks.logic [--quick] [--sizes 1024 4096]``. Prints
+cell-updates/s (steady state: the kernel is loaded and warmed before timing) of the learned Life
+circuit (zoo) and of the hand-built 34-op circuit in the packed engine on 1 and 2 threads, and of
+the engine's NumPy kernel (which short runs use), next to two baselines measured in the same run:
+a NumPy Life on uint8 cells with `np.roll` (the usual vectorised Life) and a bit-packed NumPy Life
+(64 cells per uint64, bitwise adders). The engines run in alternating rounds so that the load of
+a shared machine falls on all of them alike; rates are medians over rounds, and the 2-thread
+scaling is the median of the per-round 2-thread / 1-thread ratios. Then training iterations/s of
 the Life experiment, and the lizard's training step with perception run kernel by kernel against
 all kernels broadcast together (the baseline layout).
 """
@@ -15,31 +19,79 @@ import time
 
 import numpy as np
 
-from selforg.logic.life import life_step
+from selforg.logic.life import packed_life_step, roll_life_step
 from selforg.logic.packed import PackedEngine, pack, set_threads
 from selforg.logic.reference import life_circuit
 from selforg.logic.zoo import zoo_circuit
 
 
-def _numpy_life(board: np.ndarray, steps: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        board = life_step(board)
-    return time.perf_counter() - t0
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
 
 
-def _packed(circuit, board: np.ndarray, steps: int, threads: int,
-            kernel: str = "codegen") -> float:
-    set_threads(threads)
-    engine = PackedEngine(circuit, kernel=kernel)
-    a = pack(board[..., None])
-    b = np.empty_like(a)
-    engine.step_packed(a, b)  # compile / load the cached kernel
-    t0 = time.perf_counter()
+def _since(t0: tuple[float, float]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of all this process's threads) since `t0`."""
+    return time.perf_counter() - t0[0], time.process_time() - t0[1]
+
+
+def _timed(fn, state, steps: int) -> tuple[float, float]:
+    t0 = _clock()
     for _ in range(steps):
-        engine.step_packed(a, b)
-        a, b = b, a
-    return time.perf_counter() - t0
+        state = fn(state)
+    return _since(t0)
+
+
+def _engine_run(engine: PackedEngine, state: np.ndarray, steps: int, threads: int):
+    spare = np.empty_like(state)
+
+    def go() -> tuple[float, float]:
+        set_threads(threads)
+        t0 = _clock()
+        engine.advance(state.copy(), steps, spare=spare)
+        return _since(t0)
+
+    go()  # compile / load the cached kernel, allocate its buffers
+    return go
+
+
+def throughput(size: int, rounds: int, quick: bool) -> list[tuple[str, int, float, float, float]]:
+    """Rows of (engine, threads, median cell-updates/s, median cell-updates per CPU second,
+    median 2-thread / 1-thread ratio of the rate, or nan)."""
+    board = (np.random.default_rng(0).random((size, size)) < 0.5).astype(np.uint8)
+    words = pack(board[..., None])
+    cells = size * size
+    scale = (1024 / size) ** 2
+    np_steps = max(2, int((10 if quick else 40) * scale))
+    steps = max(16, int((200 if quick else 2000) * scale))
+    runs = {
+        ("NumPy Life, uint8 + np.roll (baseline)", 1):
+            (lambda: _timed(roll_life_step, board, np_steps), np_steps),
+        ("NumPy Life, bit-packed (baseline)", 1):
+            (lambda: _timed(packed_life_step, words[0], np_steps), np_steps),
+    }
+    for name, circuit in (("learned Life circuit (zoo)", zoo_circuit("life")),
+                          ("hand-built Life circuit", life_circuit())):
+        engine = PackedEngine(circuit, kernel="codegen")
+        for threads in (1, 2):
+            runs[name, threads] = (_engine_run(engine, words, steps, threads), steps)
+    engine = PackedEngine(zoo_circuit("life"), kernel="numpy")  # no Numba: short runs use it
+    runs["learned Life circuit, NumPy kernel", 1] = (
+        _engine_run(engine, words, np_steps, 1), np_steps)
+    rates: dict[tuple[str, int], list[float]] = {key: [] for key in runs}
+    per_cpu: dict[tuple[str, int], list[float]] = {key: [] for key in runs}
+    for _ in range(rounds):  # alternating: every engine sees the same machine load
+        for key, (go, n) in runs.items():
+            wall, cpu = go()
+            rates[key].append(cells * n / wall)
+            per_cpu[key].append(cells * n / max(cpu, 1e-9))
+    rows = []
+    for (name, threads), r in rates.items():
+        pair = rates.get((name, 1)) if threads == 2 else None
+        scaling = (float(np.median([b / a for a, b in zip(pair, r, strict=True)])) if pair
+                   else float("nan"))
+        rows.append((name, threads, float(np.median(r)), float(np.median(per_cpu[name, threads])),
+                     scaling))
+    return rows
 
 
 def _training_rate(iters: int) -> tuple[float, float]:
@@ -106,32 +158,35 @@ def _lizard_step_seconds(rounds: int, steps: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer steps")
-    ap.add_argument("--size", type=int, default=1024)
+    ap.add_argument("--quick", action="store_true", help="fewer steps and rounds")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 4096])
+    ap.add_argument("--rounds", type=int, default=0, help="alternating rounds (default 7; 3 quick)")
+    ap.add_argument("--engine-only", action="store_true", help="skip the training timings")
     args = ap.parse_args(argv)
-    size = args.size
-    steps = 100 if args.quick else 1000
-    np_steps = 20 if args.quick else 100
-    board = (np.random.default_rng(0).random((size, size)) < 0.5).astype(np.uint8)
-    cells = size * size
-    base = cells * np_steps / _numpy_life(board, np_steps)
-    rows = [("NumPy/SciPy Life (convolve + rule)", 1, base)]
-    for name, circuit in (("learned Life circuit (zoo)", zoo_circuit("life")),
-                          ("hand-built Life circuit", life_circuit())):
-        for threads in (1, 2):
-            rows.append((name, threads, cells * steps / _packed(circuit, board, steps, threads)))
-    np_kernel_steps = max(steps // 10, 1)  # no Numba: for runs shorter than Numba's start-up
-    rows.append(("learned Life circuit, NumPy kernel", 1, cells * np_kernel_steps / _packed(
-        zoo_circuit("life"), board, np_kernel_steps, 1, kernel="numpy")))
-    print(f"grid {size}×{size}, {steps} steps (NumPy: {np_steps} steps)")
-    print(f"{'engine':<38} {'threads':>7} {'cell-updates/s':>15} {'vs NumPy':>9}")
-    for name, threads, rate in rows:
-        print(f"{name:<38} {threads:>7} {rate:>15.3e} {rate / base:>8.1f}×")
-    st_zoo = zoo_circuit("life")
+    rounds = args.rounds or (3 if args.quick else 7)
     from selforg.logic.circuit import netlist
+    from selforg.logic.reduce import reduce_netlist
 
-    print(f"(learned circuit: {len(netlist(st_zoo).ops)} bitwise ops per 64 cells;"
-          f" hand-built: {len(netlist(life_circuit()).ops)})")
+    def ops(circuit) -> str:
+        net = netlist(circuit)
+        return f"{len(net.ops)} gates pruned, {len(reduce_netlist(net).ops)} reduced"
+
+    print(f"bitwise ops per 64 cells: learned circuit {ops(zoo_circuit('life'))}; hand-built"
+          f" {ops(life_circuit())} (the codegen kernel runs the reduced netlist);"
+          f" medians of {rounds} rounds")
+    print("(per CPU-s: cell-updates per CPU second of all threads; on a busy machine the wall-clock"
+          " rate falls below it)")
+    print(f"{'engine':<40} {'threads':>7} {'grid':>6} {'cell-updates/s':>14} {'vs np.roll':>10}"
+          f" {'vs packed':>9} {'2t/1t':>6} {'per CPU-s':>10}")
+    for size in args.sizes:
+        rows = throughput(size, rounds, args.quick)
+        roll, packed = rows[0][2], rows[1][2]
+        for name, threads, rate, cpu_rate, scaling in rows:
+            sc = "" if np.isnan(scaling) else f"{scaling:.2f}×"
+            print(f"{name:<40} {threads:>7} {f'{size}²':>6} {rate:>14.2e}"
+                  f" {rate / roll:>9.1f}× {rate / packed:>8.1f}× {sc:>6} {cpu_rate:>10.2e}")
+    if args.engine_only:
+        return
     rate, compile_s = _training_rate(30 if args.quick else 200)
     print(f"training (Life, batch 20): {rate:.1f} it/s after {compile_s:.1f} s compile/cache load")
     lizard = _lizard_step_seconds(2 if args.quick else 4, 3 if args.quick else 5)

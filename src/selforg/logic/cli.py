@@ -116,7 +116,7 @@ def add_parser(subparsers) -> None:
     r = verbs.add_parser("run", help="run a circuit on a large bit-packed grid (no JAX)")
     r.add_argument("circuit", help=CIRCUIT_HELP)
     r.add_argument("--size", type=positive_int, default=None, metavar="N",
-                   help=f"grid side, a multiple of 64 (default {d.size}; ignored with --init)")
+                   help=f"grid side (default {d.size}; ignored with --init)")
     r.add_argument("--steps", type=nonneg_int, default=None, metavar="N",
                    help=f"automaton steps (default {d.steps})")
     r.add_argument("--init", default=None, metavar="START",

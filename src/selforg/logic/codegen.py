@@ -1,9 +1,28 @@
 """Circuit-specific packed kernels: the pruned netlist written out as a Numba function.
 
 Interpreting a netlist (`interp._step`) pays an op dispatch per gate; writing the netlist as
-straight-line code on scalar uint64 words (one line per gate, as the C export does) lets LLVM keep
-values in registers. The generated module is written once per circuit into the user cache folder
-and compiled with ``@njit(cache=True)``, so later runs load the machine code from disk.
+straight-line code (one line per gate, as the C export does) lets LLVM keep values in registers.
+The generated module is written once per circuit into the user cache folder and compiled with
+``@njit(cache=True)``, so later runs load the machine code from disk.
+
+How the kernel gets near the machine's limit (it is bound by the core's vector units, not by
+memory: the zoo's Life circuit is 87 bitwise ops per word after `selforg.logic.reduce`):
+
+- SIMD: a band is held column by column, (C, NW + 2, rows): one column of words (word w of every
+  row) is contiguous, with a pad column on either side. The gates run in one branch-free loop
+  down the rows of a column, reading the columns w - 1, w, w + 1 at rows y - 1, y, y + 1, which
+  LLVM vectorises (AVX-512 or AVX2, whatever the host has: 8 words = 512 cells per op; with
+  AVX-512 it also fuses pairs of gates into one three-input op). A loop runs as long as the band
+  is tall, so its start (and LLVM's overlap check of input and output) is paid once per column,
+  not once per short row of 16 words as a row-major loop would.
+- Temporal blocking: the grid is cut into bands of rows, one per thread; a band is copied with
+  a halo of k rows on either side into two private buffers and stepped k times there, the valid
+  rows shrinking by one per step (overlapped tiling: halo rows are computed twice, by both
+  neighbours, which costs about k / band height). Bands need no barrier between them, so one
+  parallel launch covers k steps instead of one.
+- Widths that are not a multiple of 64: the last word holds the remaining cells, and each step
+  the bits past the edge are cleared (zero boundary) or the first cell is copied in after the
+  last one (periodic), so the same loop serves every width.
 """
 
 from __future__ import annotations
@@ -28,43 +47,96 @@ _S63 = np.uint64(63)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-@njit(cache=True, parallel=True)
-def step(src, dst, periodic, mask, use_mask):
+@njit(cache=True)
+def _pads(buf, lo, hi, periodic, rem):
+    """Pad columns 0 and NW + 1 of rows lo..hi of a (C, NW + 2, R) buffer; clear the bits past a
+    partial last word, or (periodic) copy the row's first cell in after its last."""
+    nw = buf.shape[1] - 2
+    for c in range(buf.shape[0]):
+        left = buf[c, 0]
+        first = buf[c, 1]
+        last = buf[c, nw]
+        right = buf[c, nw + 1]
+        if rem:
+            keep = (_ONE << np.uint64(rem)) - _ONE
+            up = np.uint64(rem)
+            back = np.uint64(64 - rem)
+            for i in range(lo, hi):
+                v = last[i] & keep
+                if periodic:
+                    v |= (first[i] & _ONE) << up
+                    left[i] = v << back
+                else:
+                    left[i] = _Z
+                last[i] = v
+                right[i] = _Z
+        elif periodic:
+            for i in range(lo, hi):
+                left[i] = last[i]
+                right[i] = first[i]
+        else:
+            for i in range(lo, hi):
+                left[i] = _Z
+                right[i] = _Z
+'''
+
+_DRIVER = '''
+
+@njit(cache=True)
+def _band(src, dst, y0, y1, k, periodic, rem, a, b, mask, use_mask):
+    """k steps of rows y0..y1 of src (C, H, NW) into dst, in the private (C, NW + 2, R) buffers
+    a and b (rows y0 - k .. y1 + k; the valid ones shrink by one row per step at either end)."""
     n_ch, h, nw = src.shape
-    for y in prange(h):
-        ym = y - 1
-        yp = y + 1
-        vm = True
-        vp = True
-        if ym < 0:
-            if periodic:
-                ym = h - 1
-            else:
-                vm = False
-                ym = 0
-        if yp >= h:
-            if periodic:
-                yp = 0
-            else:
-                vp = False
-                yp = 0
-        for w in range(nw):
-            wl = w - 1
-            wr = w + 1
-            vl = True
-            vr = True
-            if wl < 0:
-                if periodic:
-                    wl = nw - 1
-                else:
-                    vl = False
-                    wl = 0
-            if wr >= nw:
-                if periodic:
-                    wr = 0
-                else:
-                    vr = False
-                    wr = 0
+    size = y1 - y0 + 2 * k
+    top = y0 - k
+    for c in range(n_ch):
+        for i in range(size):
+            y = top + i
+            if periodic or 0 <= y < h:
+                yy = y % h
+                for w in range(nw):
+                    a[c, w + 1, i] = src[c, yy, w]
+            else:  # outside a zero boundary: stays 0 in both buffers
+                for w in range(nw + 2):
+                    a[c, w, i] = _Z
+                    b[c, w, i] = _Z
+    _pads(a, 0, size, periodic, rem)
+    lo_grid = 0 if periodic else k - y0
+    hi_grid = size if periodic else k - y0 + h
+    for s in range(1, k + 1):
+        lo = max(s, lo_grid)
+        hi = min(size - s, hi_grid)
+        _cols(a, b, lo, hi)
+        if use_mask:
+            for i in range(lo, hi):
+                m = mask[(top + i) % h]
+                for c in range(n_ch):
+                    for w in range(nw):
+                        b[c, w + 1, i] = (a[c, w + 1, i] & ~m[w]) | (b[c, w + 1, i] & m[w])
+        _pads(b, lo, hi, periodic, rem)
+        a, b = b, a
+    for c in range(n_ch):
+        for y in range(y0, y1):
+            for w in range(nw):
+                dst[c, y, w] = a[c, w + 1, y - top]
+
+
+@njit(cache=True, parallel=True)
+def run(src, dst, steps, k, periodic, rem, bufs, mask, use_mask):
+    """`steps` steps of src (C, H, NW) uint64, k per parallel launch; returns the array that holds
+    the result (src or dst: both are overwritten). bufs: (bands, 2, C, NW + 2, R) uint64 with
+    R >= the tallest band + 2k; mask (H, NW) is applied when use_mask (one step only)."""
+    h = src.shape[1]
+    nb = bufs.shape[0]
+    done = 0
+    while done < steps:
+        kk = min(k, steps - done)
+        for t in prange(nb):
+            _band(src, dst, t * h // nb, (t + 1) * h // nb, kk, periodic, rem,
+                  bufs[t, 0], bufs[t, 1], mask, use_mask)
+        src, dst = dst, src
+        done += kk
+    return src
 '''
 
 
@@ -76,32 +148,38 @@ def _expr(op: int, a: str, b: str) -> str:
     return gates.C_EXPR[op].replace("A", "\0").replace("B", b).replace("\0", a)
 
 
-def source(net: Netlist) -> str:
-    """Python source of a module whose ``step(src, dst, periodic, mask, use_mask)`` runs `net`."""
-    ind = " " * 12
-    lines = [_HEADER]
+def _cols_source(net: Netlist) -> list[str]:
+    """``_cols(a, b, lo, hi)``: one step of rows lo..hi of buffer a into b, gates inlined."""
+    lines = ["", "", "@njit(cache=True)", "def _cols(a, b, lo, hi):",
+             "    for w in range(1, a.shape[1] - 1):"]
     used = set(net.a.tolist()) | set(net.b.tolist()) | set(net.outputs.tolist())
-    for c in range(net.channels):
-        for dy, (row, valid) in enumerate((("ym", "vm"), ("y", "True"), ("yp", "vp"))):
-            base = 9 * c + 3 * dy
-            if not used & {base, base + 1, base + 2}:
-                continue
-            lines.append(f"{ind}cur = src[{c}, {row}, w] if {valid} else _Z")
-            lines.append(f"{ind}prv = src[{c}, {row}, wl] if ({valid} and vl) else _Z")
-            lines.append(f"{ind}nxt = src[{c}, {row}, wr] if ({valid} and vr) else _Z")
-            lines.append(f"{ind}r{base} = (cur << _ONE) | (prv >> _S63)")
-            lines.append(f"{ind}r{base + 1} = cur")
-            lines.append(f"{ind}r{base + 2} = (cur >> _ONE) | (nxt << _S63)")
+    chans = [c for c in range(net.channels) if used & set(range(9 * c, 9 * c + 9))]
+    # views from row lo - 1, so that rows y - 1, y, y + 1 are g, g + 1, g + 2 (provably not
+    # negative: no wrap-around check in the loop, which would stop LLVM vectorising it)
+    for c in chans:
+        for name, dw in (("west", "w - 1"), ("mid", "w"), ("east", "w + 1")):
+            lines.append(f"        {name}{c} = a[{c}, {dw}, lo - 1:]")
+    lines += [f"        out{c} = b[{c}, w, lo:]" for c in range(net.channels)]
+    lines.append("        for g in range(hi - lo):")
+    ind = " " * 12
+    for c in chans:
+        for dy in range(3):
+            base, at = 9 * c + 3 * dy, f"g + {dy}"
+            # bit j holds cell x: its west neighbour x-1 is bit j-1, or bit 63 of the word before
+            lines.append(f"{ind}r{base + 1} = mid{c}[{at}]")
+            lines.append(f"{ind}r{base} = (r{base + 1} << _ONE) | (west{c}[{at}] >> _S63)")
+            lines.append(f"{ind}r{base + 2} = (r{base + 1} >> _ONE) | (east{c}[{at}] << _S63)")
     n_in = net.n_inputs
     for i, (op, a, b) in enumerate(zip(net.ops, net.a, net.b, strict=True)):
         lines.append(f"{ind}r{n_in + i} = {_expr(int(op), f'r{a}', f'r{b}')}")
-    for c, o in enumerate(net.outputs):
-        lines.append(f"{ind}v = r{o}")
-        lines.append(f"{ind}if use_mask:")
-        lines.append(f"{ind}    m = mask[y, w]")
-        lines.append(f"{ind}    v = (src[{c}, y, w] & ~m) | (v & m)")
-        lines.append(f"{ind}dst[{c}, y, w] = v")
-    return "\n".join(lines) + "\n"
+    lines += [f"{ind}out{c}[g] = r{o}" for c, o in enumerate(net.outputs)]
+    return lines
+
+
+def source(net: Netlist) -> str:
+    """Python source of a module whose ``run(src, dst, steps, k, periodic, rem, bufs, mask,
+    use_mask)`` runs `net` (see `selforg.logic.packed.PackedEngine` for the arguments)."""
+    return _HEADER + "\n".join(_cols_source(net)) + "\n" + _DRIVER
 
 
 def _folder() -> Path:
@@ -117,13 +195,13 @@ def _folder() -> Path:
     raise OSError("no writable folder for generated kernels")
 
 
-def compiled_step(net: Netlist):
-    """The generated ``step`` function of `net` (written and imported once per circuit)."""
+def compiled_run(net: Netlist):
+    """The generated ``run`` function of `net` (written and imported once per circuit)."""
     text = source(net)
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     name = f"selforg_logic_kernel_{digest}"
     if name in sys.modules:
-        return sys.modules[name].step
+        return sys.modules[name].run
     path = _folder() / f"{name}.py"
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -133,4 +211,4 @@ def compiled_step(net: Netlist):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return module.step
+    return module.run

@@ -217,7 +217,8 @@ class RunConfig:
 
     Attributes:
         circuit: ``zoo:NAME``, a circuit file or a run folder.
-        size: grid side (a multiple of 64) when it starts from random bits.
+        size: grid side when it starts from random bits (any width: widths that are not a
+            multiple of 64 run in the generated kernel).
         steps: automaton steps.
         init: the initial grid: ``random`` (bits of `density`), ``seed`` (one centre cell with
             every bit 1), ``zeros``, or a file: ``.npy`` (H, W[, C]) or an image (bright = 1).

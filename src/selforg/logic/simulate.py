@@ -195,7 +195,7 @@ def run(cfg: RunConfig | None = None, *, out: str | Path | None = None,
         `RunResult`: speed, the final fraction of 1 bits, the GIF.
 
     Raises:
-        BadInput: no such circuit, a width that is not a multiple of 64, an unreadable init.
+        BadInput: no such circuit, an unreadable init.
 
     Example:
         >>> from selforg.logic import RunConfig, run
@@ -215,8 +215,6 @@ def run(cfg: RunConfig | None = None, *, out: str | Path | None = None,
         raise BadInput(f"--init {start}: not a file, nor one of {', '.join(STARTS)}")
     init = start_grid(start, cfg.size, circuit.channels)
     height, width = init.shape[:2] if init is not None else (cfg.size, cfg.size)
-    if width % 64:
-        raise BadInput(f"grid width {width} must be a multiple of 64")
     if cfg.threads:
         from selforg.logic.packed import set_threads
 
