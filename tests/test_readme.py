@@ -1,4 +1,4 @@
-"""The README's Python snippets run as written (each in a fresh namespace, in a temporary folder)."""
+"""The README's Python snippets run as written (each in a fresh namespace, in a temp folder)."""
 
 from __future__ import annotations
 
