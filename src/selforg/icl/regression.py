@@ -32,6 +32,7 @@ from selforg.icl.experiment import (
 )
 from selforg.icl.lsa import Stack, make_stack, regression_predict
 from selforg.icl.metrics import (
+    Learner,
     compare,
     interpolate,
     learner_loss,
@@ -121,8 +122,9 @@ def eval_tasks(cfg: RegressionConfig, n: int | None = None, **kw) -> tuple[jax.A
                            **{k: float(v) if k != "heavy_tail" else v for k, v in shift.items()})
 
 
-def gd_learner(eta: float, steps: int = 1):
-    return lambda a, b, c: gd_predict(a, b, c, eta, steps)
+def gd_learner(eta: float, steps: int = 1) -> Learner:
+    """``steps`` GD steps of size `eta` as a learner (a pytree holding eta, see `lsa_learner`)."""
+    return eqx.Partial(gdpp_predict, etas=jnp.full((steps,), eta, jnp.float32))
 
 
 def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[str, Any]:
@@ -135,12 +137,13 @@ def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[
         "heavy_tail": lambda a: {"half_width": a / 2, "heavy_tail": True},
     }
     for shift, kw in shifts.items():
-        for name, fn in learners.items():
-            losses = []
-            for a in alphas:
-                x, y = eval_tasks(cfg, min(4096, cfg.eval_tasks), **kw(float(a)))
-                losses.append(float(learner_loss(fn, x, y)))
-            out[f"{shift}/{name}"] = losses
+        losses: dict[str, list[jax.Array]] = {name: [] for name in learners}
+        for a in alphas:
+            x, y = eval_tasks(cfg, min(4096, cfg.eval_tasks), **kw(float(a)))
+            for name, fn in learners.items():
+                losses[name].append(learner_loss(fn, x, y))
+        for name, values in losses.items():
+            out[f"{shift}/{name}"] = [float(v) for v in values]
     return out
 
 
