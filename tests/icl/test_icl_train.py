@@ -121,6 +121,7 @@ def test_cli_options_map_to_the_config_and_unset_ones_keep_its_defaults(monkeypa
     seen = _cli_config(monkeypatch, "gd", ["--steps", "7", "--quiet"])
     assert seen["cfg"] == RegressionConfig(steps=7) and seen["quiet"] is True
     assert _cli_config(monkeypatch, "gd", ["--iterations", "9"])["cfg"].steps == 9
+    assert _cli_config(monkeypatch, "gd", ["--stop-tolerance", "0"])["cfg"].stop_tolerance == 0
     # with --resume the base is the run's saved config: its own batch, not the default
     open_run("icl", "gd", TINY, out=tmp_path / "r")
     seen = _cli_config(monkeypatch, "gd", ["--resume", str(tmp_path / "r"), "--iterations", "8"])
@@ -164,3 +165,19 @@ def test_the_tour_stop_test_uses_logged_records_only():
     stop = matched_gd(0.01)
     assert not stop({"loss": 0.5, "gd_loss": 1.0})
     assert LOG_EVERY * MIN_RECORDS <= 40  # the tour can stop within its first 40 steps
+
+
+def test_gd_stops_once_its_window_of_logged_losses_matches_gd():
+    from selforg.icl.regression import matched_gd
+
+    def rec(step, loss):
+        return {"step": step, "loss": loss, "gd_loss": 1.0}
+
+    stop = matched_gd(0.01, 3)
+    assert [stop(rec(s, 1.0)) for s in (1, 2, 3)] == [False, False, True]
+    stop = matched_gd(0.01, 3)
+    assert not any(stop(rec(s, 1.05)) for s in range(1, 50))
+    assert not matched_gd(0.01, 3)(rec(1, 0.5))  # one lucky batch is not a window
+    # a resumed run continues its window; a step logged again replaces it and later ones
+    stop = matched_gd(0.01, 3, history=[rec(1, 1.0), rec(2, 1.0), rec(3, 2.0)])
+    assert stop(rec(3, 1.0))

@@ -64,10 +64,20 @@ def _report(result, keys: tuple[str, ...]) -> None:
     print(f"results: {result.run_dir / 'results.json'}  plots: {result.run_dir / 'plots'}")
 
 
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (need >= 0)") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
+    return value
+
+
 def _gd(args) -> int:
     from selforg.icl import gd
 
-    cfg = _config(args, "RegressionConfig", "gd")
+    cfg = _config(args, "RegressionConfig", "gd", stop_tolerance=args.stop_tolerance)
     res = gd(cfg, out=args.out, quiet=args.quiet, resume=args.resume,
                  eval_only=args.eval_only)
     _report(res, ("loss_trained", "loss_gd", "model_cos", "preds_diff", "model_diff", "eta_gd",
@@ -155,9 +165,16 @@ def add_parser(subparsers) -> None:
 
     v = verbs.add_parser("gd", help="1-layer linear self-attention vs one step of GD",
                          description="Train a 1-layer LSA on fresh in-context regression tasks"
-                         " and compare it with one GD step (loss, model cosine, OOD, weights)."
-                         " --resume DIR --iterations N extends a finished run.")
+                         " until it matches GD-1 on its training batches (at most --iterations"
+                         " steps) and compare it with one GD step (loss, model cosine, OOD,"
+                         " weights). --resume DIR --iterations N --stop-tolerance 0 extends a"
+                         " finished run.")
     _train_options(v, "RegressionConfig", eval_only=True)
+    defaults = _config_class("RegressionConfig")()
+    v.add_argument("--stop-tolerance", type=_tolerance, default=None, metavar="TOL",
+                   help="stop once the training loss, over GD-1's on the same batches and"
+                   f" averaged over the last {defaults.stop_window} logged steps, is below"
+                   f" 1 + TOL; 0 trains every step (default {defaults.stop_tolerance:g})")
     v.set_defaults(func=_gd)
 
     v = verbs.add_parser("gdpp", help="weight-tied 2-layer LSA vs GD-2 vs GD++",

@@ -74,10 +74,17 @@ class LSA(eqx.Module):
         self.proj = _init(k4, (heads, dim, vs), init_scale, init_std)
         self.softmax = softmax
 
-    @full_precision
     def __call__(self, e: Float[Array, "t d"], mask: Bool[Array, "t t"]) -> Float[Array, "t d"]:
         """Apply the layer to the tokens ``e`` (t, d) of one sequence; returns (t, d)."""
-        q = jnp.einsum("hkd,td->htk", self.w_q, e)
+        return self.attend(e, e, mask)
+
+    @full_precision
+    def attend(self, e: Float[Array, "t d"], e_q: Float[Array, "u d"],
+               mask: Bool[Array, "u t"]) -> Float[Array, "u d"]:
+        """The layer's output at the tokens ``e_q`` (u, d) querying the tokens ``e`` (t, d)
+        (keys and values), ``mask[j, i]``: query j sees token i. ``attend(e, e, mask)`` is the
+        layer; ``attend(e, e[-1:], mask[-1:])`` its output at the last token alone."""
+        q = jnp.einsum("hkd,td->htk", self.w_q, e_q)
         k = jnp.einsum("hkd,td->htk", self.w_k, e)
         v = jnp.einsum("hvd,td->htv", self.w_v, e)
         a = jnp.einsum("htk,hsk->hts", q, k)
@@ -87,7 +94,7 @@ class LSA(eqx.Module):
         else:
             a = jnp.where(mask[None], a, 0.0)
         out = jnp.einsum("hts,hsv->htv", a, v)
-        return e + jnp.einsum("hdv,htv->td", self.proj, out)
+        return e_q + jnp.einsum("hdv,htv->td", self.proj, out)
 
 
 @full_precision
@@ -129,13 +136,23 @@ class Stack(eqx.Module):
     def __call__(self, e: Float[Array, "t d"], mask: Bool[Array, "t t"]) -> Float[Array, "t d"]:
         return self.trace(e, mask)[-1]
 
+    def layer(self, i: int) -> eqx.Module:
+        """The layer applied at depth ``i`` (0-based)."""
+        return self.layers[0] if len(self.layers) == 1 else self.layers[i]
+
     def trace(self, e: Float[Array, "t d"], mask: Bool[Array, "t t"]) -> list[Array]:
         """Tokens after each layer: a list of depth + 1 arrays (t, d), the input first."""
         out = [e]
         for i in range(self.depth):
-            layer = self.layers[0] if len(self.layers) == 1 else self.layers[i]
-            out.append(layer(out[-1], mask))
+            out.append(self.layer(i)(out[-1], mask))
         return out
+
+    def last_token(self, e: Float[Array, "t d"], mask: Bool[Array, "t t"]) -> Float[Array, " d"]:
+        """The last token after the last layer, ``self(e, mask)[-1]``, computing that layer at
+        the last token only (the layers must be `LSA` layers)."""
+        for i in range(self.depth - 1):
+            e = self.layer(i)(e, mask)
+        return self.layer(self.depth - 1).attend(e, e[-1:], mask[-1:])[0]
 
 
 def make_stack(dim: int, depth: int, *, tied: bool, key: PRNGKeyArray, **kwargs) -> Stack:
@@ -147,4 +164,4 @@ def make_stack(dim: int, depth: int, *, tied: bool, key: PRNGKeyArray, **kwargs)
 def regression_predict(model: Stack, tokens: Float[Array, "n1 d1"]) -> Float[Array, ""]:
     """Prediction for one regression task: minus the query's y-slot after the last layer."""
     mask = context_mask(tokens.shape[0], tokens.shape[0] - 1)
-    return -model(tokens, mask)[-1, -1]
+    return -model.last_token(tokens, mask)[-1]

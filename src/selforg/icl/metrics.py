@@ -23,15 +23,18 @@ from selforg.icl.tasks import regression_tokens
 Learner = Callable[[Array, Array, Array], Array]
 
 
+def _lsa_predict(model: Stack, xc, yc, xq):
+    x = jnp.concatenate([xc, xq[None]], axis=0)
+    y = jnp.concatenate([yc, jnp.zeros((1,), yc.dtype)])
+    return regression_predict(model, regression_tokens(x, y))
+
+
 def lsa_learner(model: Stack) -> Learner:
-    """The regression prediction of an LSA stack as a function of the raw task data."""
+    """The regression prediction of an LSA stack as a function of the raw task data.
 
-    def predict(xc, yc, xq):
-        x = jnp.concatenate([xc, xq[None]], axis=0)
-        y = jnp.concatenate([yc, jnp.zeros((1,), yc.dtype)])
-        return regression_predict(model, regression_tokens(x, y))
-
-    return predict
+    A pytree (`equinox.Partial`) holding the model's arrays, so `compare` and `learner_loss`
+    compile once for every model of the same shape (each interpolated layer, say)."""
+    return eqx.Partial(_lsa_predict, model)
 
 
 def _preds_and_grads(learner: Learner, x, y):

@@ -9,7 +9,7 @@ weights of one GD step (Fig. 2); a weight-tied 2-layer model beats GD-2 and matc
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from selforg.icl.experiment import (
 )
 from selforg.icl.lsa import Stack, make_stack, regression_predict
 from selforg.icl.metrics import (
+    Learner,
     compare,
     interpolate,
     learner_loss,
@@ -121,13 +122,16 @@ def eval_tasks(cfg: RegressionConfig, n: int | None = None, **kw) -> tuple[jax.A
                            **{k: float(v) if k != "heavy_tail" else v for k, v in shift.items()})
 
 
-def gd_learner(eta: float, steps: int = 1):
-    return lambda a, b, c: gd_predict(a, b, c, eta, steps)
+def gd_learner(eta: float, steps: int = 1) -> Learner:
+    """``steps`` GD steps of size `eta` as a learner (a pytree holding eta, see `lsa_learner`)."""
+    return eqx.Partial(gdpp_predict, etas=jnp.full((steps,), eta, jnp.float32))
 
 
 def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[str, Any]:
     """Losses under distribution shift: inputs ~ U(-a/2, a/2) with teacher scaled by a, and
-    noisy targets (std a/4) and heavy-tailed (Student-t) inputs scaled by a; on up to 4096 tasks."""
+    noisy targets (std a/4) and heavy-tailed (Student-t) inputs scaled by a; on
+    ``cfg.eval_tasks`` tasks per shift (the validation set's size: its sampler is compiled
+    already)."""
     out: dict[str, Any] = {"alpha": [float(a) for a in alphas]}
     shifts = {
         "scale": lambda a: {"half_width": a / 2, "w_scale": a},
@@ -135,13 +139,41 @@ def ood_curves(cfg: RegressionConfig, learners: dict[str, Any], alphas) -> dict[
         "heavy_tail": lambda a: {"half_width": a / 2, "heavy_tail": True},
     }
     for shift, kw in shifts.items():
-        for name, fn in learners.items():
-            losses = []
-            for a in alphas:
-                x, y = eval_tasks(cfg, min(4096, cfg.eval_tasks), **kw(float(a)))
-                losses.append(float(learner_loss(fn, x, y)))
-            out[f"{shift}/{name}"] = losses
+        losses: dict[str, list[jax.Array]] = {name: [] for name in learners}
+        for a in alphas:
+            x, y = eval_tasks(cfg, **kw(float(a)))
+            for name, fn in learners.items():
+                losses[name].append(learner_loss(fn, x, y))
+        for name, values in losses.items():
+            out[f"{shift}/{name}"] = [float(v) for v in values]
     return out
+
+
+def matched_gd(tolerance: float, window: int, history: Sequence[dict[str, Any]] = ()
+               ) -> Callable[[dict[str, Any]], bool]:
+    """A ``stop_when(record)`` that is True once the mean of ``loss / gd_loss`` (the training
+    loss relative to GD-1's on the same batch) over the last `window` logged records is below
+    ``1 + tolerance``.
+
+    Args:
+        history: the run's records so far (a resumed run continues its window); a record of a
+            step already seen replaces that step and every later one, as the loop's own
+            metrics do when a run resumes from an earlier checkpoint.
+    """
+    ratios: dict[int, float] = {}
+
+    def matched(record: dict[str, Any]) -> bool:
+        step = int(record["step"])
+        for s in [s for s in ratios if s >= step]:
+            del ratios[s]
+        ratios[step] = record["loss"] / record["gd_loss"]
+        last = [ratios[s] for s in sorted(ratios)[-window:]]
+        return len(last) == window and sum(last) / window < 1 + tolerance
+
+    for r in history:
+        if "gd_loss" in r:
+            matched(r)
+    return matched
 
 
 def _steps_to_match(records: list[dict[str, float]], tol: float) -> int | None:
@@ -157,15 +189,18 @@ def gd(config: RegressionConfig | None = None, *, out: str | Path | None = None,
            eval_only: bool = False) -> GDResult:
     """``selforg icl gd``: train a 1-layer LSA, compare it with GD-1 (paper Fig. 2).
 
-    Writes into the run folder ``results.json`` (also the interpolation and OOD curves) and
-    ``plots/``: loss, interpolation, ``ood_{scale,noise,heavy_tail}`` and weight heat maps.
+    Training stops before ``config.steps`` once the layer matches GD-1 on the training batches
+    (``config.stop_tolerance``, see `RegressionConfig`; 0 trains every step). Writes into the
+    run folder ``results.json`` (also the interpolation and OOD curves) and ``plots/``: loss,
+    interpolation, ``ood_{scale,noise,heavy_tail}`` and weight heat maps.
 
     Args:
         config: the experiment (default `RegressionConfig()`; when resuming, the run's own).
         out: the run folder (default ``runs/icl-gd/<time>-gd/``).
         quiet: no progress bar.
         resume: a run folder to continue; a larger ``config.steps`` extends a finished run
-            (a constant learning rate, so the result is that of the longer run).
+            (a constant learning rate, so the result is that of the longer run; a run that
+            stopped by the rule stops again at its next log unless ``stop_tolerance`` is 0).
         eval_only: with `resume`, evaluate its latest checkpoint without training.
 
     Example:
@@ -179,8 +214,13 @@ def gd(config: RegressionConfig | None = None, *, out: str | Path | None = None,
         cfg: RegressionConfig = run.config
         x, y = eval_tasks(cfg)
         eta, loss_gd = best_gd_eta(x, y)
+        stop = None
+        if cfg.stop_tolerance > 0:
+            stop = matched_gd(cfg.stop_tolerance, cfg.stop_window,
+                              run.read_metrics() if run.resumed else ())
         model, records, seconds = train_regression(run, cfg, quiet=quiet, eta_ref=eta,
-                                                   description="icl gd", train=not eval_only)
+                                                   stop_when=stop, description="icl gd",
+                                                   train=not eval_only)
         trained, gd = lsa_learner(model), gd_learner(eta)
         m = {k: float(v) for k, v in compare(trained, gd, x, y).items()}
         constructed = gd_stack(cfg.dim, cfg.n_ctx, [eta]).layers[0]

@@ -22,19 +22,21 @@ def gdpp_predict(x: Float[Array, "n d"], y: Float[Array, " n"], xq: Float[Array,
 
     Starts at W = 0. In step k the residuals r_i = y_i - W x_i move by one GD step on the
     current inputs, then GD++ transforms every input ``x <- (I - gamma_k X^T X) x`` (the query
-    too). Returns the prediction ``W_K x_q`` at the (transformed) query.
+    too). Returns the prediction ``W_K x_q`` at the (transformed) query. Without ``gammas``
+    (plain GD) the inputs stay as they are and no ``X^T X`` is formed.
     """
     n = x.shape[0]
     etas = jnp.atleast_1d(etas)
-    gammas = jnp.zeros_like(etas) if gammas is None else jnp.atleast_1d(gammas)
+    gammas = None if gammas is None else jnp.atleast_1d(gammas)
     r, pred = y, jnp.zeros((), x.dtype)
     for k in range(etas.shape[0]):
         g = etas[k] / n * (r @ x)  # the GD step taken by W (with r the current residuals)
         r = r - x @ g
         pred = pred + g @ xq
-        c = x.T @ x
-        x = x - gammas[k] * x @ c
-        xq = xq - gammas[k] * c @ xq
+        if gammas is not None:
+            c = x.T @ x
+            x = x - gammas[k] * x @ c
+            xq = xq - gammas[k] * c @ xq
     return pred
 
 
