@@ -103,7 +103,13 @@ def _main(argv: list[str]) -> int:
         from selforg.core.jaxsetup import compile_cache_env
 
         compile_cache_env()
-        code = func(args)
+        if getattr(args, "devices", None) is not None:
+            from selforg.core.parallel import data_parallel
+
+            with data_parallel(args.devices):
+                code = func(args)
+        else:
+            code = func(args)
         return 0 if code is None else int(code)
     except BrokenPipeError:
         raise
