@@ -93,3 +93,29 @@ def test_resume_after_killing_the_driver(ray_local, tmp_path):
     assert "--resume" in (out / "logs" / f"{started[0]}.log").read_text()
     for p in after:
         assert [e for e, _ in _shas(out / p)] == [1, 51, 101, 151, 200]
+
+
+def test_ctrl_c_cancels_and_keeps_finished_points(ray_local, tmp_path):
+    """SIGINT to the driver: the running point is cancelled (after its checkpoint), finished
+    points stay done, the driver exits 130 naming --resume."""
+    out = tmp_path / "sw"
+    slow = ("soup", "run", "--programs", "2048", "--epochs", "100000", "--log-every", "50",
+            "--no-images", "--checkpoint-minutes", "0.002")
+    address = ray_local.get_runtime_context().gcs_address
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"))
+    err = tmp_path / "driver.err"
+    with err.open("w") as f:
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "selforg.cli", "sweep", *slow, "--grid", "seed=0:2",
+             "--workers", "1", "--address", address, "--out", str(out), "--quiet"],
+            env=env, stdout=subprocess.DEVNULL, stderr=f)
+    deadline = time.monotonic() + 60
+    ckpt = out / "seed=0" / "checkpoints" / "latest.npz"
+    while time.monotonic() < deadline and not ckpt.is_file():
+        time.sleep(0.1)
+    assert ckpt.is_file(), err.read_text()
+    driver.send_signal(signal.SIGINT)
+    assert driver.wait(timeout=60) == 130
+    assert "--resume" in err.read_text()
+    rows = {r["point"]: r["status"] for r in read_results(out)}
+    assert rows == {"seed=0": "interrupted", "seed=1": "pending"}

@@ -12,7 +12,9 @@ import csv
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,9 @@ class SweepConfig:
         workers: points run at once (default: the CPUs Ray has, over `cpus_per_task`).
         cpus_per_task: CPUs each point asks Ray for (also its Numba thread count).
         resume: continue the sweep in `out`: finished points are skipped, interrupted ones
-            continue from their checkpoints, failed and pending ones run again.
+            continue from their checkpoints, failed and pending ones run again. `grids` may
+            give the swept options new values (``seed=0:64`` after ``seed=0:16``): points
+            already run keep their folders and rows.
     """
 
     target: tuple[str, ...]
@@ -94,10 +98,18 @@ def _prepare_folder(cfg: SweepConfig) -> SweepConfig:
     out = Path(cfg.out).resolve()
     if cfg.resume:
         target, grids = load_spec(out)
-        if cfg.target and (tuple(cfg.target), tuple(cfg.grids)) != (target, grids):
+        if cfg.target and tuple(cfg.target) != target:
             raise BadInput(f"--resume {cfg.out}: the sweep was made with `selforg sweep"
                            f" {' '.join(target)} {_grid_text(grids)}`; give that command or"
                            " none (--resume DIR alone)")
+        if cfg.grids and [g.name for g in cfg.grids] != [g.name for g in grids]:
+            raise BadInput(f"--resume {cfg.out}: the sweep's grids are"
+                           f" {', '.join(g.name for g in grids)}; a resumed sweep may change"
+                           " their values (more seeds), not which options are swept")
+        if cfg.grids and tuple(cfg.grids) != grids:  # new values: the points change
+            grids = tuple(cfg.grids)
+            (out / SPEC).write_text(json.dumps(_spec(SweepConfig(target, grids, out)),
+                                               indent=1) + "\n")
         return SweepConfig(target, grids, out, cfg.address, cfg.workers, cfg.cpus_per_task,
                            True)
     if not cfg.target:
@@ -256,6 +268,7 @@ def _execute(cfg: SweepConfig, plan: _Plan, todo: list[int], *, quiet: bool) -> 
         with bar:
             tid = bar.add_task("sweep", total=total, completed=total - len(todo), info="",
                                rate="")
+            previous = _term_as_interrupt()
             try:
                 while queue or running:
                     while queue and len(running) < window:
@@ -275,9 +288,27 @@ def _execute(cfg: SweepConfig, plan: _Plan, todo: list[int], *, quiet: bool) -> 
                 _cancel(ray, plan, running)
                 plan.write()
                 raise Interrupted(str(cfg.out)) from None
+            finally:
+                _restore_term(previous)
     finally:
         if started:
             ray.shutdown()
+
+
+def _term_as_interrupt() -> Any:
+    """SIGTERM (a batch scheduler's stop) is treated as Ctrl-C while the sweep runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _restore_term(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _finish(ray: Any, plan: _Plan, i: int, ref: Any) -> None:
