@@ -275,7 +275,9 @@ def _execute(cfg: SweepConfig, plan: _Plan, todo: list[int], *, quiet: bool) -> 
                         i = queue.pop(0)
                         log = cfg.out / "logs" / f"{plan.folders[i]}.log"
                         running[task.remote(plan.argv(i), str(log))] = i
-                        plan.rows[i].update(status="running", error="")
+                        row = plan.rows[i]
+                        kept = row.get("wall_s", "") if row["status"] == "interrupted" else ""
+                        row.update(status="running", error="", wall_s=kept)
                     plan.write()
                     ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
                     for ref in ready:
@@ -318,7 +320,12 @@ def _finish(ray: Any, plan: _Plan, i: int, ref: Any) -> None:
     except Exception as e:  # noqa: BLE001 - a worker that died or was cancelled
         row.update(status="failed", error=f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
         return
-    row.update(status=res["status"], wall_s=res["wall_s"], error=res["error"])
+    before = row.get("wall_s") if row.get("status") == "running" else None
+    try:  # a point resumed after an interruption: its wall time is the sum of its parts
+        wall = res["wall_s"] + (float(before) if before not in (None, "") else 0.0)
+    except ValueError:
+        wall = res["wall_s"]
+    row.update(status=res["status"], wall_s=round(wall, 3), error=res["error"])
     row.update(res["results"])
 
 
