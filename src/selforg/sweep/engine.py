@@ -207,6 +207,9 @@ def _start_ray(cfg: SweepConfig) -> tuple[Any, bool]:
     try:
         if cfg.address is None:
             kw["logging_level"] = logging.ERROR
+            # Ray lowers its workers' priority by 15 by default; a point should run at the
+            # priority of the command that started the sweep, as a single run does
+            os.environ.setdefault("RAY_worker_niceness", "0")
             cpus = (cfg.workers or max(1, (os.cpu_count() or 1) // cfg.cpus_per_task))
             ray.init(num_cpus=cpus * cfg.cpus_per_task, object_store_memory=200 * 2**20, **kw)
         else:

@@ -99,11 +99,12 @@ def _draw(png: Path, curves, hits: list[int], n: int, budget: int, thr: float,
     xs = np.concatenate([[0], hits, [budget]])
     ys = np.concatenate([[0], np.arange(1, len(hits) + 1), [len(hits)]]) / n
     ax[0].step(xs, ys, where="post", color="C3", lw=2)
-    ax[0].set(xlim=(0, budget), ylim=(0, 1), xlabel="epoch",
+    ax[0].set(xlim=(0, budget), ylim=(-0.01, 1), xlabel="epoch",
               ylabel="fraction of soups transitioned",
               title=f"{len(hits)} of {n} soups transitioned ({len(hits) / n:.0%})")
     if budget >= 16384:  # the paper's mark: ~40% of 2^17-program soups by epoch 16k
-        ax[0].plot([16384], [0.40], "k*", ms=10, label="paper, 2^17 programs: ~40% by 16k")
+        ax[0].plot([16384], [0.40], "k*", ms=10, clip_on=False, zorder=5,
+                   label="paper, 2^17 programs: ~40% by 16k")
         ax[0].legend(loc="upper left", fontsize=8)
     for x in sorted(set(hits)):  # the count at each step
         k = sum(h <= x for h in hits)
