@@ -119,3 +119,16 @@ def test_ctrl_c_cancels_and_keeps_finished_points(ray_local, tmp_path):
     assert "--resume" in err.read_text()
     rows = {r["point"]: r["status"] for r in read_results(out)}
     assert rows == {"seed=0": "interrupted", "seed=1": "pending"}
+
+
+def test_resume_with_more_seeds_runs_only_the_new_points(ray_local, tmp_path, capsys):
+    out = tmp_path / "sw"
+    tiny = ("soup", "run", "--programs", "64", "--epochs", "8", "--no-images")
+    assert sweep(SweepConfig(tiny, (parse_grid("seed=0:2"),), out)).counts == {"done": 2}
+    assert main(["sweep", "--resume", str(out), "--grid", "lr=1,2"]) == 2
+    assert "not which options" in capsys.readouterr().err
+    res = sweep(SweepConfig((), (parse_grid("seed=0:3"),), out, resume=True))
+    assert res.counts == {"done": 3}
+    assert [r["seed"] for r in read_results(out)] == ["0", "1", "2"]
+    for s in range(3):
+        assert (out / "logs" / f"seed={s}.log").read_text().count("$ selforg") == 1

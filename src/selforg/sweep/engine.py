@@ -106,10 +106,8 @@ def _prepare_folder(cfg: SweepConfig) -> SweepConfig:
             raise BadInput(f"--resume {cfg.out}: the sweep's grids are"
                            f" {', '.join(g.name for g in grids)}; a resumed sweep may change"
                            " their values (more seeds), not which options are swept")
-        if cfg.grids and tuple(cfg.grids) != grids:  # new values: the points change
+        if cfg.grids:  # new values: the points change (sweep.json is rewritten once checked)
             grids = tuple(cfg.grids)
-            (out / SPEC).write_text(json.dumps(_spec(SweepConfig(target, grids, out)),
-                                               indent=1) + "\n")
         return SweepConfig(target, grids, out, cfg.address, cfg.workers, cfg.cpus_per_task,
                            True)
     if not cfg.target:
@@ -215,7 +213,10 @@ def _start_ray(cfg: SweepConfig) -> tuple[Any, bool]:
         else:
             ray.init(address=cfg.address, **kw)
     except (ConnectionError, RuntimeError, ValueError) as e:
-        raise BadInput(f"--address {cfg.address}: cannot join that Ray cluster ({e})") from None
+        what = ("cannot start a local Ray instance" if cfg.address is None
+                else f"--address {cfg.address}: cannot join that Ray cluster")
+        raise BadInput(f"{what} ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
+                       ) from None
     return ray, True
 
 
@@ -241,8 +242,7 @@ def sweep(cfg: SweepConfig, *, quiet: bool = True) -> SweepResult:
     cfg = _prepare_folder(cfg)
     plan = _Plan(cfg)
     cfg.out.mkdir(parents=True, exist_ok=True)
-    if not cfg.resume:
-        (cfg.out / SPEC).write_text(json.dumps(_spec(cfg), indent=1) + "\n")
+    atomic_write_bytes(cfg.out / SPEC, (json.dumps(_spec(cfg), indent=1) + "\n").encode())
     plan.write()
     todo = plan.todo()
     if todo:
