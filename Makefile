@@ -12,7 +12,7 @@ setup: $(STAMP) $(FONT_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev,sweep]'
 	@touch $(STAMP)
 
 # The emoji font gives the growing-NCA and logic targets; without it the code falls back to
@@ -33,7 +33,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	@for m in soup nca logic icl rd mesh crn mplp; do \
+	@for m in soup nca logic icl rd mesh crn mplp sweep; do \
 	  if [ -f benchmarks/$$m.py ]; then $(BIN)/python -m benchmarks.$$m || exit 1; fi; \
 	done
 

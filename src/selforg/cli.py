@@ -39,6 +39,7 @@ SYSTEMS: dict[str, str] = {
 TOOLS: dict[str, str] = {
     "tour": "the main job: a short real demonstration of every system, as a web page",
     "data": "built-in exemplar images and emoji targets",
+    "sweep": "run any verb over a grid of seeds and settings, on Ray (local or a cluster)",
 }
 
 
@@ -56,6 +57,8 @@ def build_parser(argv: list[str]) -> Parser:
             module = "selforg.tour" if name == "tour" else f"selforg.{name}.cli"
             if name == "data":
                 module = "selforg.core.data_cli"
+            if name == "sweep":
+                module = "selforg.sweep.cli"
             importlib.import_module(module).add_parser(sub)
         else:
             sub.add_parser(name, help=help_text, add_help=False)
@@ -100,7 +103,13 @@ def _main(argv: list[str]) -> int:
         from selforg.core.jaxsetup import compile_cache_env
 
         compile_cache_env()
-        code = func(args)
+        if getattr(args, "devices", None) is not None:
+            from selforg.core.parallel import data_parallel
+
+            with data_parallel(args.devices):
+                code = func(args)
+        else:
+            code = func(args)
         return 0 if code is None else int(code)
     except BrokenPipeError:
         raise

@@ -90,6 +90,22 @@ def add_common(
     parser.add_argument("--quiet", action="store_true", help="no progress bar (default: shown)")
 
 
+def devices(text: str) -> int | str:
+    """argparse type: ``all`` or a device count ≥ 1."""
+    if text.strip().lower() == "all":
+        return "all"
+    return positive_int(text)
+
+
+def add_devices(parser: argparse.ArgumentParser) -> None:
+    """Add ``--devices N|all``: split each training step's batch over N JAX devices (data
+    parallel; the parameters are replicated). Not part of the run's config: a run may resume on
+    another number of devices. `selforg.cli` applies it around the verb."""
+    parser.add_argument("--devices", type=devices, default=None, metavar="N|all",
+                        help="split each step's batch over N devices, or all (default 1;"
+                        " the batch must divide evenly)")
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer ≥ 1."""
     try:

@@ -7,7 +7,9 @@ that a resumed run draws exactly the numbers an uninterrupted run would.
 
 The loop owns: resuming from the run folder's latest checkpoint, logging to metrics.jsonl,
 checkpoint cadence (latest + best), a progress bar (step, loss, steps/s, ETA), the NaN/inf guard
-and Ctrl-C (finish the step, checkpoint, raise `Interrupted`).
+and Ctrl-C (finish the step, checkpoint, raise `Interrupted`), and data parallelism: with
+``devices`` > 1 the state is replicated on a 1-D device mesh and each step's batch, marked by
+`selforg.core.parallel.shard_batch`, is split over it.
 
 Each step runs inside one jitted guard that checks every floating-point leaf of the new state
 and of the metrics. A non-finite step is not applied: the state stays the last finite one, the
@@ -19,6 +21,7 @@ without waiting for them, which keeps an accelerator busy.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections import deque
@@ -33,6 +36,7 @@ import numpy as np
 import optax
 
 from selforg.core.errors import BadInput, Interrupted, TrainingDiverged
+from selforg.core.parallel import data_mesh, device_count, replicate, requested_devices
 from selforg.core.progress import graceful_interrupt, make_progress
 from selforg.core.runs import Run
 
@@ -52,6 +56,8 @@ class LoopSettings:
             checkpoint time.
         quiet: no progress bar.
         description: the progress bar's label.
+        devices: split each step's batch over this many devices (an int or ``"all"``; see
+            `selforg.core.parallel`); None: as the enclosing `data_parallel` block says, else 1.
     """
 
     steps: int
@@ -61,6 +67,7 @@ class LoopSettings:
     metric: str = "loss"
     quiet: bool = False
     description: str = "training"
+    devices: int | str | None = None
 
 
 def clip_and(optimiser: optax.GradientTransformation, clip: float) -> optax.GradientTransformation:
@@ -185,6 +192,11 @@ def train_loop(
                 f"{run.path} has done {start} steps, more than the {settings.steps} asked;"
                 f" give a length of at least {start}"
             )
+    n_dev = device_count(settings.devices if settings.devices is not None
+                         else requested_devices())
+    mesh = data_mesh(n_dev) if n_dev > 1 else None
+    if mesh is not None:
+        state = replicate(state, mesh)
     guarded = _guard(step_fn, stop_at_zero)
     records: list[dict[str, float]] = []
     last_ckpt_time = time.monotonic()
@@ -224,6 +236,7 @@ def train_loop(
         return TrainingDiverged(f"{what} at step {at}; {kept}")
 
     with (
+        jax.set_mesh(mesh) if mesh is not None else contextlib.nullcontext(),
         graceful_interrupt() as flag,
         make_progress(quiet=settings.quiet, fields="{task.fields[info]}") as bar,
     ):
@@ -272,4 +285,6 @@ def train_loop(
                 break
             if flag.requested:
                 raise Interrupted(str(run.path))
+    if mesh is not None:  # what the caller does next (checks, pictures) runs on one device
+        state = replicate(state, data_mesh(1))
     return state, step, records

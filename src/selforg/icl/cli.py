@@ -13,6 +13,7 @@ import json
 from selforg.core.cli import (
     Parser,
     add_common,
+    add_devices,
     add_iterations,
     base_config,
     existing_path,
@@ -46,6 +47,7 @@ def _train_options(p: argparse.ArgumentParser, cls_name: str, *, eval_only: bool
     p.add_argument("--lr", type=positive_float, default=None,
                    help=f"learning rate (default {fields['lr']:g}{lr_note})")
     add_common(p, seed=fields["seed"])
+    add_devices(p)
     if eval_only:
         p.add_argument("--eval-only", action="store_true",
                        help="with --resume DIR: evaluate DIR's latest checkpoint, no training")

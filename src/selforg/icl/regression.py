@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from selforg.core.parallel import shard_batch
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, train_loop
 from selforg.icl.config import GDPPConfig, RegressionConfig, SoftmaxConfig
@@ -69,8 +70,9 @@ def make_train_step(cfg: RegressionConfig, opt: optax.GradientTransformation, da
     @eqx.filter_jit
     def step(state, i):
         model, opt_state = state
-        x, y = regression_data(jax.random.fold_in(data_key, i), cfg.batch, n_ctx=cfg.n_ctx,
-                               dim=cfg.dim, half_width=cfg.half_width)
+        x, y = shard_batch(regression_data(jax.random.fold_in(data_key, i), cfg.batch,
+                                           n_ctx=cfg.n_ctx, dim=cfg.dim,
+                                           half_width=cfg.half_width))
         loss, grads = eqx.filter_value_and_grad(batch_loss)(model, regression_tokens(x, y),
                                                             y[:, -1])
         updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))

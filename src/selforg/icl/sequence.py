@@ -21,6 +21,7 @@ import optax
 
 from selforg.core.errors import require
 from selforg.core.media import plot_curves
+from selforg.core.parallel import shard_batch
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, clip_and, train_loop
 from selforg.icl.config import FewshotConfig, MesaConfig
@@ -112,7 +113,7 @@ def train_sequence_model(part: Run, name: str, cfg, *, quiet: bool = True, train
     @eqx.filter_jit
     def step(state, i):
         model, opt_state = state
-        s = _data(cfg, jax.random.fold_in(k_data, i), cfg.batch)
+        s = shard_batch(_data(cfg, jax.random.fold_in(k_data, i), cfg.batch))
         loss, grads = eqx.filter_value_and_grad(
             lambda m: jnp.mean(seq_batch_losses(m, s)))(model)
         updates, opt_state = opt.update(grads, opt_state, eqx.filter(model, eqx.is_array))

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from selforg.core.parallel import shard_batch
 from selforg.core.runs import Run
 from selforg.core.train import LoopSettings, train_loop
 from selforg.icl.config import SineConfig
@@ -105,7 +106,7 @@ def _train(part: Run, model, cfg: SineConfig, quiet: bool):
     @eqx.filter_jit
     def step(state, i):
         m, o = state
-        x, y = sine_data(jax.random.fold_in(key, i), cfg.batch, n_ctx=cfg.n_ctx)
+        x, y = shard_batch(sine_data(jax.random.fold_in(key, i), cfg.batch, n_ctx=cfg.n_ctx))
         loss, g = eqx.filter_value_and_grad(_loss)(m, x, y)
         u, o = opt.update(g, o, eqx.filter(m, eqx.is_array))
         return (eqx.apply_updates(m, u), o), {"loss": loss}

@@ -16,6 +16,7 @@ from pathlib import Path
 from selforg.core.cli import (
     Parser,
     add_common,
+    add_devices,
     add_iterations,
     base_config,
     nonneg_int,
@@ -205,6 +206,7 @@ def _add_train(verbs) -> None:
     t.add_argument("--seed", type=int, default=None, metavar="N",
                    help=f"random seed ({_preset_default('seed')})")
     add_common(t, seed=None)
+    add_devices(t)
     t.set_defaults(func=_train)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import optax
 
 from selforg.core.errors import BadInput
+from selforg.core.parallel import shard_batch
 from selforg.core.runs import load_config
 from selforg.core.train import clip_and
 from selforg.logic import gates
@@ -88,7 +89,7 @@ def make_step(cfg: LogicConfig, wiring: Circuit, task: Task):
         params, opt_state, key = state
         k_iter = jax.random.fold_in(key, i)
         k_data, k_fire = jax.random.split(k_iter)
-        x0, tgt = task.sample(k_data)
+        x0, tgt = shard_batch(task.sample(k_data))  # split over devices (data parallel)
         grad_fn = jax.value_and_grad(losses, has_aux=True)
         # the noise key is folded off the side so runs without noise keep their streams
         (loss, hard), grads = grad_fn(params, x0, tgt, k_fire, idx,

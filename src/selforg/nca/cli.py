@@ -16,6 +16,7 @@ from typing import Any
 from selforg.core.cli import (
     Parser,
     add_common,
+    add_devices,
     add_iterations,
     base_config,
     nonneg_int,
@@ -199,6 +200,7 @@ def _grow_parser(verbs) -> None:
                     help="the published sizes: 40 px + 16 pad, pool 1024, 64–96 steps, 8000"
                     " iterations (hours on a CPU)")
     add_common(gt, seed=_default(G, "seed"))
+    add_devices(gt)
     gt.set_defaults(func=_grow_train, make_config=grow_config)
 
 
@@ -238,6 +240,7 @@ def _texture_parser(verbs) -> None:
                     help="the published sizes: 128² grid, 256² exemplar, longer rollouts,"
                     " 5k–10k iterations (hours on a CPU)")
     add_common(tt, seed=_default(T, "seed"))
+    add_devices(tt)
     tt.set_defaults(func=_texture_train, make_config=texture_config)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from selforg.core import grid
 from selforg.core.errors import BadInput
+from selforg.core.parallel import shard_batch
 from selforg.core.runs import Run
 from selforg.nca.artefacts import write_grow_artefacts
 from selforg.nca.config import GROW_MODES, GrowConfig
@@ -94,6 +95,7 @@ def _grow_step(state, i, target, cfg: GrowConfig):
     else:
         idx = None
         x = jnp.repeat(seed, cfg.batch, axis=0)
+    x = shard_batch(x)  # split over devices when training data-parallel
     n = jax.random.randint(k_len, (), cfg.min_steps, cfg.max_steps)
 
     def loss_fn(m):

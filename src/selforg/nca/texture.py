@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from selforg.core.errors import BadInput
+from selforg.core.parallel import shard_batch
 from selforg.core.runs import Run
 from selforg.nca import losses
 from selforg.nca.artefacts import write_texture_artefacts
@@ -131,6 +132,7 @@ def pool_texture_step(state, i, target, cfg: Any, *, roll, fresh, overflow):
     idx = jax.random.choice(k_idx, cfg.pool_size, (cfg.batch,), replace=False)
     x = pool[idx]
     x = x.at[0].set(jnp.where(i % cfg.reseed_every == 0, fresh(model, k_seed), x[0]))
+    x = shard_batch(x)  # split over devices when training data-parallel
     n = jax.random.randint(k_len, (), cfg.min_steps, cfg.max_steps)
 
     def loss_fn(m):
