@@ -10,6 +10,12 @@ Speed: in a random BFF soup ~96% of bytes are no-ops. The BFF interpreter keeps 
 (count-trailing-zeros on the mask, its length added to the step and skip counts), and bracket
 matching hops from command to command. Every write updates the mask, so self-modification is
 seen at once and the result is identical to stepping byte by byte.
+
+In a soup of replicators almost every step is inside an innermost loop (the copy loop
+`[{.>]`, thousands of iterations per run). When a `]` jumps back over a body without brackets,
+the body is decoded once (head moves folded into offsets) and whole iterations run as a few data
+ops each; a write that changes the kind of one of the loop's own bytes drops back to byte-by-byte
+execution right after that write, so the result stays exact.
 """
 
 from __future__ import annotations
@@ -81,6 +87,93 @@ def _prev_set(lo, hi, p):
 def _with_bit(word, bit, on):
     b = _ONE << np.uint64(bit)
     return (word | b) if on else (word & ~b)
+
+
+@njit(cache=True)
+def _run_inner_loop(tape, p, q, h0, h1, steps, nskip, clo, chi, max_steps):
+    """Iterate an innermost loop whose ']' at q has just jumped back to its '[' at p.
+
+    The body (bytes p+1..q-1, no brackets) is decoded once: head moves fold into offsets, so an
+    iteration costs one pass over its data ops (+ - . ,) instead of one dispatch per byte.
+    Whole iterations run while they fit in the step budget; a write into bytes p..q (the loop's
+    own code) stops the fast path right after that op. Returns the state the byte-by-byte
+    interpreter would have at that point: (pc of the last executed byte, h0, h1, steps, nskip,
+    clo, chi).
+    """
+    span = q - p  # steps per iteration: the body bytes and the ']'
+    body = np.empty((5, span), dtype=np.int64)  # kind, h0 offset, h1 offset, pc, no-ops before
+    n = 0
+    d0 = 0
+    d1 = 0
+    nk = 0
+    for i in range(p + 1, q):
+        k = _KIND[tape[i]]
+        if k == 0:
+            nk += 1
+        elif k == _K_DEC0:
+            d0 -= 1
+        elif k == _K_INC0:
+            d0 += 1
+        elif k == _K_DEC1:
+            d1 -= 1
+        elif k == _K_INC1:
+            d1 += 1
+        else:
+            body[0, n] = k
+            body[1, n] = d0
+            body[2, n] = d1
+            body[3, n] = i
+            body[4, n] = nk
+            n += 1
+    d0 &= 127
+    d1 &= 127
+    if n == 0:
+        if d0 == 0:
+            # The tape never changes and tape[h0] != 0 stays true: run to the step limit.
+            it = (max_steps - steps) // span
+            return (p, h0, (h1 + it * d1) & 127, steps + it * span, nskip + it * nk, clo, chi)
+        while steps + span <= max_steps:
+            h0 = (h0 + d0) & 127
+            h1 = (h1 + d1) & 127
+            steps += span
+            nskip += nk
+            if tape[h0] == 0:
+                return q, h0, h1, steps, nskip, clo, chi
+        return p, h0, h1, steps, nskip, clo, chi
+    while steps + span <= max_steps:
+        for j in range(n):
+            k = body[0, j]
+            a0 = (h0 + body[1, j]) & 127
+            a1 = (h1 + body[2, j]) & 127
+            w = a1 if k == _K_COPY01 else a0
+            was = _KIND[tape[w]]
+            if k == _K_COPY01:
+                tape[a1] = tape[a0]
+            elif k == _K_COPY10:
+                tape[a0] = tape[a1]
+            elif k == _K_PLUS:
+                tape[a0] += np.uint8(1)
+            else:
+                tape[a0] -= np.uint8(1)
+            now = _KIND[tape[w]]
+            if now == was:
+                continue
+            # A byte changed kind: update the command mask; if it is one of the loop's own
+            # bytes (p..q), the decoded body is stale: go back to byte-by-byte.
+            if w < 64:
+                clo = _with_bit(clo, w, now != 0)
+            else:
+                chi = _with_bit(chi, w - 64, now != 0)
+            if p <= w <= q:
+                pos = body[3, j]
+                return pos, a0, a1, steps + pos - p, nskip + body[4, j], clo, chi
+        h0 = (h0 + d0) & 127
+        h1 = (h1 + d1) & 127
+        steps += span
+        nskip += nk
+        if tape[h0] == 0:
+            return q, h0, h1, steps, nskip, clo, chi
+    return p, h0, h1, steps, nskip, clo, chi
 
 
 @njit(cache=True)
@@ -173,6 +266,7 @@ def eval_bff(tape, variant, max_steps):
                     pc -= 8
                 else:
                     depth = 1
+                    inner = True  # no bracket between the ']' and its '['
                     p = pc - 1
                     while True:
                         p = _prev_set(clo, chi, p)
@@ -185,8 +279,14 @@ def eval_bff(tape, variant, max_steps):
                                 break
                         elif kp == _K_CLOSE:
                             depth += 1
+                            inner = False
                         p -= 1
-                    pc = p  # on the matching '[' (or −1: no match, the run ends)
+                    if inner and p >= 0:
+                        pc, h0, h1, steps, nskip, clo, chi = _run_inner_loop(
+                            tape, p, pc, h0, h1, steps, nskip, clo, chi, max_steps
+                        )
+                    else:
+                        pc = p  # on the matching '[' (or −1: no match, the run ends)
         if w >= 0:
             v = tape[w]
             if w < 64:
