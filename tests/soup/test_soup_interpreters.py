@@ -180,3 +180,44 @@ def test_program_text_round_trip():
     assert parse_program("[[{.>]-]", "bff_noheads").tobytes() == b"[[{.>]-]"
     assert parse_program("hex:5b00", "bff").tobytes() == b"[\x00"
     assert parse_program("0c0D", "forthtrivial").tobytes() == b"\x0c\x0d"
+
+
+# --- innermost loops run as decoded bodies: exact under self-modification ---------------------
+
+# Loop bodies made of head moves, data ops, no-ops and zeros; brackets around them, so that
+# copy loops, loops that rewrite their own code and loops that never end all occur.
+LOOP_BODY = list(b"<>{}+-.,") + [0, NOOP]
+
+
+@st.composite
+def loop_tapes(draw):
+    tape = []
+    while len(tape) < 128:
+        if draw(st.booleans()):
+            body = draw(st.lists(st.sampled_from(LOOP_BODY), min_size=0, max_size=12))
+            tape += [ord("[")] + body + [ord("]")]
+        else:
+            tape += draw(st.lists(st.sampled_from(BFF_BYTES), min_size=1, max_size=8))
+    return np.array(tape[:128], dtype=np.uint8)
+
+
+@pytest.mark.parametrize("lang", ["bff_noheads", "bff"])
+@settings(max_examples=100, deadline=None)
+@given(tape=loop_tapes())
+def test_loop_rich_tapes_match_reference(lang, tape):
+    run(tape, lang)
+
+
+def test_copy_loop_that_overwrites_itself():
+    # '[{.>]' copies tape[h0] to tape[h1] backwards; h1 walks down into the loop itself and
+    # rewrites its bytes: with a ',' or '<' stored at the right place the loop changes meaning.
+    for filler in (ord(","), ord("<"), ord("]"), ord("["), 0, NOOP):
+        t = tape_of(b"[[{.>]-]", fill=1)
+        t[64:] = filler
+        run(t, "bff_noheads")
+    rng = np.random.default_rng(3)
+    for _ in range(200):  # the replicator against random partners, as in a soup
+        t = np.concatenate([np.frombuffer(PALINDROME, np.uint8),
+                            rng.integers(0, 256, 64, dtype=np.uint8)])
+        t[rng.integers(0, 128, 2)] = rng.integers(0, 256, 2)  # and a mutation or two
+        run(t, "bff_noheads")
