@@ -221,3 +221,37 @@ def test_copy_loop_that_overwrites_itself():
                             rng.integers(0, 256, 64, dtype=np.uint8)])
         t[rng.integers(0, 128, 2)] = rng.integers(0, 256, 2)  # and a mutation or two
         run(t, "bff_noheads")
+
+
+# --- cycles in which nothing changes end at the step limit without being stepped through ----
+
+CYCLE_BYTES = {
+    # jumps of ±1..3, no-ops, if0, drop, a push and a write: cycles with and without changes
+    "forth": [0x80, 0x81, 0x82, 0xC0, 0xC1, 0xC2, 0x20, 0x3F, 0x07, 0x05, 0x41, 0x02, 0x04],
+    "forthtrivial": [0x80, 0x81, 0xC0, 0xC1, 0xC2, 0x20, 0x07, 0x05, 0x41, 0x0C, 0x0D],
+    # small addresses and jump targets, many zeros: subtracting 0 and jumping back is common
+    "subleq": [0, 0, 0, 1, 2, 3, 5, 6, 9, 127, 128, 255],
+    "rsubleq4": [0, 0, 0, 1, 2, 4, 8, 0xFC, 0xF8, 0xFF, 127, 128],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CYCLE_BYTES))
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_cycle_prone_tapes_match_reference(lang, data):
+    tape = data.draw(st.lists(st.sampled_from(CYCLE_BYTES[lang]), min_size=128, max_size=128))
+    run(np.array(tape, dtype=np.uint8), lang)
+
+
+def test_quiet_cycles_by_hand():
+    # Forth: no-op, jump back 1: 4096 jumps in 8192 steps are the ops.
+    ops, _ = run(tape_of(bytes([0x20, 0xC0]), fill=0x20), "forth")
+    assert ops == 4096
+    # Forth: push 0, then if0 (0: no skip; pop and push back) and jump back 1, forever.
+    ops, _ = run(tape_of(bytes([0x40, 0x07, 0xC0]), fill=0x20), "forth")
+    assert ops == 8192
+    # SUBLEQ: tape[0] −= tape[1] with tape[1] = 0 → 0 ≤ 0, jump to tape[2] = 0: the same step
+    # forever, the tape unchanged.
+    t = np.zeros(128, dtype=np.uint8)
+    ops, out = run(t, "subleq")
+    assert ops == 8192 and not out.any()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from selforg.soup.interpreters import evaluate
+from selforg.soup.interpreters import evaluate, evaluate_with
 from selforg.soup.rng import derived_seed, splitmix64
 
 _FIELD = np.uint64(((1 << 30) - 1) << 8)  # the 30 bits compared with the threshold
@@ -158,6 +158,7 @@ def run_epoch(soup, order, n_run, epoch_seed, threshold, lang, max_steps, ops):
     for c in prange(nchunks):
         words = np.empty(16, dtype=np.uint64)
         tape = words.view(np.uint8)
+        stack = np.empty(128, dtype=np.uint8)  # Forth's stack
         for k in range(c * _CHUNK, min((c + 1) * _CHUNK, npairs)):
             p1 = order[2 * k]
             p2 = order[2 * k + 1]
@@ -165,7 +166,7 @@ def run_epoch(soup, order, n_run, epoch_seed, threshold, lang, max_steps, ops):
                 words[i] = rows[p1, i]
                 words[8 + i] = rows[p2, i]
             mutate(tape, n, epoch_seed, k, threshold)
-            ops[k] = evaluate(tape, lang, max_steps) if k < n_run else 0
+            ops[k] = evaluate_with(tape, lang, max_steps, stack) if k < n_run else 0
             for i in range(8):
                 rows[p1, i] = words[i]
                 rows[p2, i] = words[8 + i]

@@ -16,6 +16,11 @@ In a soup of replicators almost every step is inside an innermost loop (the copy
 the body is decoded once (head moves folded into offsets) and whole iterations run as a few data
 ops each; a write that changes the kind of one of the loop's own bytes drops back to byte-by-byte
 execution right after that write, so the result stays exact.
+
+Forth, SUBLEQ and RSUBLEQ4 runs that reach the step limit are mostly cycles in which nothing
+changes (jumps and no-ops; subtracting 0; writing the value already there). Brent's cycle
+search over the pc, restarted at every change, finds them; the rest of the run is then counted
+instead of stepped through.
 """
 
 from __future__ import annotations
@@ -304,17 +309,33 @@ def eval_bff(tape, variant, max_steps):
 @njit(cache=True)
 def eval_forth(tape, trivial, max_steps):
     """Run a Forth tape in place ("forthtrivial" when `trivial`: 0x0C/0x0D copy). Returns ops."""
-    stack = np.empty(128, dtype=np.uint8)
+    return eval_forth_with(tape, trivial, max_steps, np.empty(128, dtype=np.uint8))
+
+
+@njit(cache=True)
+def eval_forth_with(tape, trivial, max_steps, stack):
+    """`eval_forth` with the caller's (128,) uint8 stack (scratch: no allocation per run).
+
+    Jumps, no-ops, `if0` on a non-empty stack and `drop` on an empty one change nothing; if the
+    pc comes back to where it was with only such steps in between (Brent's cycle search), the
+    run repeats that cycle to the step limit, and whole cycles are counted at once.
+    """
     sp = 0
     overflow = False
     pos = 0
     nops = 0
     steps = 0
+    tort = -1  # Brent's cycle search over pcs while nothing changes
+    lam = 0
+    power = 1
+    nops_tort = 0
     while steps < max_steps:
         c = tape[pos]
+        quiet = False
         if c >= 128:
             off = (c & 63) + 1
             pos += -off if c & 64 else off
+            quiet = True
         elif c >= 64:
             if sp != 128:
                 stack[sp] = c & 63
@@ -356,6 +377,7 @@ def eval_forth(tape, trivial, max_steps):
                     else:
                         overflow = True
             elif c == 5:  # drop
+                quiet = sp == 0
                 if sp:
                     sp -= 1
             elif c == 6:  # swap
@@ -372,6 +394,7 @@ def eval_forth(tape, trivial, max_steps):
                 sp += 2
             elif c == 7:  # if0
                 v = 0
+                quiet = sp != 0  # pop and push back the same value
                 if sp:
                     sp -= 1
                     v = stack[sp]
@@ -409,22 +432,51 @@ def eval_forth(tape, trivial, max_steps):
                     tape[a] = tape[64 + a]
             else:
                 nops += 1
+                quiet = True
             pos += 1
         steps += 1
         if pos >= TAPE_SIZE or pos < 0 or overflow:
             break
+        if not quiet:
+            tort = pos
+            lam = 0
+            power = 1
+            nops_tort = nops
+        elif lam >= 0:
+            lam += 1
+            if pos == tort:
+                # A cycle of lam steps, nops − nops_tort of them no-ops: skip whole cycles and
+                # step through the rest (lam = −1: no more searching).
+                reps = (max_steps - steps) // lam
+                steps += reps * lam
+                nops += reps * (nops - nops_tort)
+                lam = -1
+            elif lam == power:
+                tort = pos
+                power *= 2
+                lam = 0
+                nops_tort = nops
     return steps - nops
 
 
 @njit(cache=True)
 def eval_subleq(tape, max_steps):
-    """Run a SUBLEQ tape in place. Returns ops (= steps)."""
+    """Run a SUBLEQ tape in place. Returns ops (= steps).
+
+    A step that subtracts 0 leaves the tape as it was; if the pc then comes back to where it
+    was with no change in between (Brent's cycle search), the run repeats forever: it ends at
+    the step limit, the tape untouched, and is not stepped through.
+    """
     pos = 0
     steps = 0
+    tort = -1  # Brent's cycle search over pcs while the tape does not change
+    lam = 0
+    power = 1
     while steps < max_steps:
         a = tape[pos] & 127
         b = tape[pos + 1] & 127
-        tape[a] -= tape[b]
+        d = tape[b]
+        tape[a] -= d
         v = tape[a]
         if v == 0 or v & 128:
             pos = np.int64(tape[pos + 2])
@@ -433,18 +485,38 @@ def eval_subleq(tape, max_steps):
         steps += 1
         if pos + 3 > TAPE_SIZE:
             break
+        if d != 0:
+            tort = pos
+            lam = 0
+            power = 1
+        else:
+            lam += 1
+            if pos == tort:
+                return max_steps
+            if lam == power:
+                tort = pos
+                power *= 2
+                lam = 0
     return steps
 
 
 @njit(cache=True)
 def eval_rsubleq4(tape, max_steps):
-    """Run a relative-addressing SUBLEQ (4 operands) tape in place. Returns ops (= steps)."""
+    """Run a relative-addressing SUBLEQ (4 operands) tape in place. Returns ops (= steps).
+
+    As in `eval_subleq`, a cycle of steps that write the value already there is recognised and
+    ends the run at the step limit without stepping through it.
+    """
     pos = 0
     steps = 0
+    tort = -1
+    lam = 0
+    power = 1
     while steps < max_steps:
         a = (pos + tape[pos]) & 127
         b = (pos + tape[pos + 1]) & 127
         c = (pos + tape[pos + 2]) & 127
+        old = tape[a]
         tape[a] = tape[b] - tape[c]
         v = tape[a]
         if v == 0 or v & 128:
@@ -455,16 +527,34 @@ def eval_rsubleq4(tape, max_steps):
         steps += 1
         if pos + 4 > TAPE_SIZE or pos < 0:
             break
+        if v != old:
+            tort = pos
+            lam = 0
+            power = 1
+        else:
+            lam += 1
+            if pos == tort:
+                return max_steps
+            if lam == power:
+                tort = pos
+                power *= 2
+                lam = 0
     return steps
+
+
+@njit(cache=True)
+def evaluate_with(tape, lang, max_steps, stack):
+    """`evaluate` with a (128,) uint8 scratch stack for Forth (no allocation per run)."""
+    if lang <= BFF8:
+        return eval_bff(tape, lang, max_steps)
+    if lang <= FORTHTRIVIAL:
+        return eval_forth_with(tape, lang == FORTHTRIVIAL, max_steps, stack)
+    if lang == SUBLEQ:
+        return eval_subleq(tape, max_steps)
+    return eval_rsubleq4(tape, max_steps)
 
 
 @njit(cache=True)
 def evaluate(tape, lang, max_steps):
     """Run `tape` ((128,) uint8, in place) in language id `lang`. Returns executed ops."""
-    if lang <= BFF8:
-        return eval_bff(tape, lang, max_steps)
-    if lang <= FORTHTRIVIAL:
-        return eval_forth(tape, lang == FORTHTRIVIAL, max_steps)
-    if lang == SUBLEQ:
-        return eval_subleq(tape, max_steps)
-    return eval_rsubleq4(tape, max_steps)
+    return evaluate_with(tape, lang, max_steps, np.empty(128, dtype=np.uint8))
