@@ -196,9 +196,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="fewer epochs")
     ap.add_argument("--cubff", metavar="PATH", help="compare whole processes with cubff's bin/main")
     ap.add_argument("--pairs", type=int, default=3, help="A/B pairs per workload (default 3)")
-    ap.add_argument("--only", default="", metavar="TEXT",
-                    help="with --cubff: only workloads whose name, language or threads"
-                    " (e.g. 't2') contain TEXT")
+    ap.add_argument("--only", default="", metavar="TEXT[,TEXT...]",
+                    help="with --cubff: only workloads whose 'name lang tT' contains every"
+                    " TEXT, e.g. 'random,t1' or 'replicators'")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--lang", default="bff_noheads", help=argparse.SUPPRESS)
     ap.add_argument("--programs", type=int, default=2**17, help=argparse.SUPPRESS)
@@ -211,8 +211,9 @@ def main(argv: list[str] | None = None) -> None:
         worker(Workload("worker", args.lang, args.programs, args.epochs, 0, args.seed_program,
                         args.seed_copies), args.out)
     elif args.cubff:
+        terms = args.only.split(",")
         rows = [w for w in workloads(args.quick)
-                if args.only in f"{w.name} {w.lang} t{w.threads}"]
+                if all(t in f"{w.name} {w.lang} t{w.threads}" for t in terms)]
         compare(args.cubff, rows, args.pairs)
     else:
         throughput(args.quick)
