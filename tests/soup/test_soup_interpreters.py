@@ -180,3 +180,78 @@ def test_program_text_round_trip():
     assert parse_program("[[{.>]-]", "bff_noheads").tobytes() == b"[[{.>]-]"
     assert parse_program("hex:5b00", "bff").tobytes() == b"[\x00"
     assert parse_program("0c0D", "forthtrivial").tobytes() == b"\x0c\x0d"
+
+
+# --- innermost loops run as decoded bodies: exact under self-modification ---------------------
+
+# Loop bodies made of head moves, data ops, no-ops and zeros; brackets around them, so that
+# copy loops, loops that rewrite their own code and loops that never end all occur.
+LOOP_BODY = list(b"<>{}+-.,") + [0, NOOP]
+
+
+@st.composite
+def loop_tapes(draw):
+    tape = []
+    while len(tape) < 128:
+        if draw(st.booleans()):
+            body = draw(st.lists(st.sampled_from(LOOP_BODY), min_size=0, max_size=12))
+            tape += [ord("[")] + body + [ord("]")]
+        else:
+            tape += draw(st.lists(st.sampled_from(BFF_BYTES), min_size=1, max_size=8))
+    return np.array(tape[:128], dtype=np.uint8)
+
+
+@pytest.mark.parametrize("lang", ["bff_noheads", "bff"])
+@settings(max_examples=100, deadline=None)
+@given(tape=loop_tapes())
+def test_loop_rich_tapes_match_reference(lang, tape):
+    run(tape, lang)
+
+
+def test_copy_loop_that_overwrites_itself():
+    # '[{.>]' copies tape[h0] to tape[h1] backwards; h1 walks down into the loop itself and
+    # rewrites its bytes: with a ',' or '<' stored at the right place the loop changes meaning.
+    for filler in (ord(","), ord("<"), ord("]"), ord("["), 0, NOOP):
+        t = tape_of(b"[[{.>]-]", fill=1)
+        t[64:] = filler
+        run(t, "bff_noheads")
+    rng = np.random.default_rng(3)
+    for _ in range(200):  # the replicator against random partners, as in a soup
+        t = np.concatenate([np.frombuffer(PALINDROME, np.uint8),
+                            rng.integers(0, 256, 64, dtype=np.uint8)])
+        t[rng.integers(0, 128, 2)] = rng.integers(0, 256, 2)  # and a mutation or two
+        run(t, "bff_noheads")
+
+
+# --- cycles in which nothing changes end at the step limit without being stepped through ----
+
+CYCLE_BYTES = {
+    # jumps of ±1..3, no-ops, if0, drop, a push and a write: cycles with and without changes
+    "forth": [0x80, 0x81, 0x82, 0xC0, 0xC1, 0xC2, 0x20, 0x3F, 0x07, 0x05, 0x41, 0x02, 0x04],
+    "forthtrivial": [0x80, 0x81, 0xC0, 0xC1, 0xC2, 0x20, 0x07, 0x05, 0x41, 0x0C, 0x0D],
+    # small addresses and jump targets, many zeros: subtracting 0 and jumping back is common
+    "subleq": [0, 0, 0, 1, 2, 3, 5, 6, 9, 127, 128, 255],
+    "rsubleq4": [0, 0, 0, 1, 2, 4, 8, 0xFC, 0xF8, 0xFF, 127, 128],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CYCLE_BYTES))
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_cycle_prone_tapes_match_reference(lang, data):
+    tape = data.draw(st.lists(st.sampled_from(CYCLE_BYTES[lang]), min_size=128, max_size=128))
+    run(np.array(tape, dtype=np.uint8), lang)
+
+
+def test_quiet_cycles_by_hand():
+    # Forth: no-op, jump back 1: 4096 jumps in 8192 steps are the ops.
+    ops, _ = run(tape_of(bytes([0x20, 0xC0]), fill=0x20), "forth")
+    assert ops == 4096
+    # Forth: push 0, then if0 (0: no skip; pop and push back) and jump back 1, forever.
+    ops, _ = run(tape_of(bytes([0x40, 0x07, 0xC0]), fill=0x20), "forth")
+    assert ops == 8192
+    # SUBLEQ: tape[0] −= tape[1] with tape[1] = 0 → 0 ≤ 0, jump to tape[2] = 0: the same step
+    # forever, the tape unchanged.
+    t = np.zeros(128, dtype=np.uint8)
+    ops, out = run(t, "subleq")
+    assert ops == 8192 and not out.any()

@@ -30,7 +30,6 @@ class Engine:
         self.lang = lang_id(cfg.lang)
         self.base_hash = np.uint64(splitmix64_py(cfg.seed))
         self.threshold = np.uint64(cfg.threshold)
-        self.tapes = np.empty((self.n // 2, 128), dtype=np.uint8)
         self.ops = np.zeros(self.n // 2, dtype=np.int64)
         self.grid = (cfg.grid_width, cfg.grid_height) if cfg.is_grid else None
         if self.grid:
@@ -58,7 +57,7 @@ class Engine:
         order, n_run = self.pairing(epoch)
         es = np.uint64(seed_py(self.cfg.seed, epoch))
         run_epoch(
-            soup, order, n_run, es, self.threshold, self.lang, MAX_STEPS, self.tapes, self.ops
+            soup, order, n_run, es, self.threshold, self.lang, MAX_STEPS, self.ops
         )
         return int(self.ops[:n_run].sum()), int(n_run)
 
