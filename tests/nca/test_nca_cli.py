@@ -167,7 +167,7 @@ def test_every_verb_takes_quiet_and_every_option_states_its_default(capsys):
                 yield from leaves(child, [*path, name])
 
     found = list(leaves(nca, ["nca"]))
-    assert len(found) == 7
+    assert len(found) == 8
     for path, p in found:
         opts = {o for a in p._actions for o in a.option_strings}  # noqa: SLF001
         assert "--quiet" in opts, path

@@ -326,7 +326,7 @@ def add_parser(subparsers) -> None:
     c.add_argument("models", nargs="*", metavar="NAME",
                    help="zoo texture names (default: every texture in the zoo)")
     c.add_argument("--png", type=output_file, required=True, metavar="FILE",
-                   help="write the sheet here")
+                   help="write the sheet here (required: there is no default)")
     c.add_argument("--steps", type=positive_int, default=None, metavar="N",
                    help=_d(S, "steps", "steps from the seed"))
     c.add_argument("--seed", type=int, default=None, metavar="N", help=_d(S, "seed"))

@@ -55,7 +55,8 @@ def evaluate_texture(model: Any, exemplar: np.ndarray, size: int, *, samples: in
         "ceiling": float(np.mean([losses.texture_distance(n, exemplar) for n in noise])),
         "structure": texture_judge.structure_report(exemplar, crops, list(noise),
                                                     distance_1000=list(imgs1000),
-                                                    distance_3000=list(imgs3000)),
+                                                    distance_3000=list(imgs3000))
+        if size >= texture_judge.TILE else None,  # no judge below 16 px
         "chroma": texture_judge.chroma_report(list(imgs3000), exemplar),
     }
 
@@ -94,7 +95,7 @@ class EvalResult:
         ceiling: the distance of uniform noise.
         structure: the structure judge (`texture_judge.structure_distance`): distance_1000,
             distance_3000, floor (crops of the exemplar), rotated (those crops turned by 90°),
-            ceiling (noise).
+            ceiling (noise); None on grids under 16 px.
         chroma: mean chroma of the 3000-step textures (``model``) and of the exemplar.
         mse_100, mse_1000: MSE to the target after 100 / 1000 steps.
         mse_just_damaged: right after a disc is erased at step 1000.

@@ -51,7 +51,8 @@ def evaluate_texture(model: RD, exemplar: np.ndarray, size: int, horizon: int, *
         "ceiling": float(np.mean([losses.texture_distance(n, exemplar) for n in noise])),
         "structure": texture_judge.structure_report(exemplar, crops, list(noise),
                                                     distance_horizon=list(imgs1),
-                                                    distance_10x=list(imgs10)),
+                                                    distance_10x=list(imgs10))
+        if size >= texture_judge.TILE else None,  # no judge below 16 px
         "chroma": texture_judge.chroma_report(list(imgs10), exemplar),
     }
 
@@ -68,7 +69,8 @@ class EvalResult:
         floor: the distance of random crops of the exemplar itself (the best reachable).
         ceiling: the distance of uniform noise.
         structure: the structure judge (`texture_judge.structure_distance`): distance_horizon,
-            distance_10x, floor (crops), rotated (crops turned by 90°), ceiling (noise).
+            distance_10x, floor (crops), rotated (crops turned by 90°), ceiling (noise);
+            None on grids under 16 px.
         chroma: mean chroma of the 10×-horizon textures (``model``) and of the exemplar.
     """
 
