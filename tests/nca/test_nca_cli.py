@@ -81,6 +81,10 @@ def test_tiny_texture_run_end_to_end(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert {"distance_1000", "distance_3000", "floor", "ceiling"} <= set(out)
     assert out["floor"] < out["ceiling"]
+    assert set(out["structure"]) == {"distance_1000", "distance_3000", "floor", "rotated",
+                                     "ceiling"}
+    assert out["structure"]["floor"] < out["structure"]["ceiling"]
+    assert set(out["chroma"]) == {"model", "exemplar"}
 
 
 def test_zoo_models_load_and_run(tmp_path):
@@ -163,7 +167,7 @@ def test_every_verb_takes_quiet_and_every_option_states_its_default(capsys):
                 yield from leaves(child, [*path, name])
 
     found = list(leaves(nca, ["nca"]))
-    assert len(found) == 7
+    assert len(found) == 8
     for path, p in found:
         opts = {o for a in p._actions for o in a.option_strings}  # noqa: SLF001
         assert "--quiet" in opts, path

@@ -6,7 +6,7 @@ with Ultra-Compact Neural Cellular Automata" (arXiv 2111.13545).
 
 One function per command, each taking its config and returning a frozen result:
 `train_grow` (``selforg nca grow train``), `train_texture` (``nca texture train``), `run`
-(``nca run``), `quantize`, `export`, `evaluate` (``nca eval``) and `zoo`.
+(``nca run``), `quantize`, `export`, `evaluate` (``nca eval``), `contact_sheet` and `zoo`.
 
 Example:
     >>> from selforg.nca import EvalConfig, TextureConfig, evaluate, train_texture
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         PatchLossConfig,
         QuantizeConfig,
         RunConfig,
+        SheetConfig,
         TextureConfig,
         ZooConfig,
         paper_grow,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from selforg.nca.model import NCA, GrowingNCA, MicroNCA, TextureNCA, param_count
     from selforg.nca.play import RunResult, run
     from selforg.nca.rollout import simulate
+    from selforg.nca.sheet import SheetResult, contact_sheet
     from selforg.nca.store import Loaded, ZooEntry, ZooResult, load_model, zoo
     from selforg.nca.texture import train_texture
     from selforg.nca.training import TrainResult
@@ -51,14 +53,15 @@ _WHERE = {
     "quantize": "codegen",
     "EvalConfig": "config", "ExportConfig": "config", "GrowConfig": "config",
     "PatchLossConfig": "config", "QuantizeConfig": "config", "RunConfig": "config",
-    "TextureConfig": "config", "ZooConfig": "config", "paper_grow": "config",
-    "paper_texture": "config",
+    "SheetConfig": "config", "TextureConfig": "config", "ZooConfig": "config",
+    "paper_grow": "config", "paper_texture": "config",
     "EvalResult": "evaluation", "evaluate": "evaluation",
     "train_grow": "grow",
     "NCA": "model", "GrowingNCA": "model", "MicroNCA": "model", "TextureNCA": "model",
     "param_count": "model",
     "RunResult": "play", "run": "play",
     "simulate": "rollout",
+    "SheetResult": "sheet", "contact_sheet": "sheet",
     "Loaded": "store", "ZooEntry": "store", "ZooResult": "store", "load_model": "store",
     "zoo": "store",
     "train_texture": "texture",
@@ -80,12 +83,15 @@ __all__ = [
     "QuantizeResult",
     "RunConfig",
     "RunResult",
+    "SheetConfig",
+    "SheetResult",
     "TextureConfig",
     "TextureNCA",
     "TrainResult",
     "ZooConfig",
     "ZooEntry",
     "ZooResult",
+    "contact_sheet",
     "evaluate",
     "export",
     "load_model",

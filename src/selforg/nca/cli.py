@@ -1,4 +1,5 @@
-"""``selforg nca ...``: grow / texture training, run, quantize, export, eval, zoo.
+"""``selforg nca ...``: grow / texture training, run, quantize, export, eval, contact-sheet,
+zoo.
 
 Each handler parses its options into the verb's config, calls the library function of the same
 name in `selforg.nca` and prints the result. Options that set config fields default to None,
@@ -34,6 +35,7 @@ from selforg.nca.config import (
     GrowConfig,
     QuantizeConfig,
     RunConfig,
+    SheetConfig,
     TextureConfig,
     ZooConfig,
     paper_grow,
@@ -148,6 +150,16 @@ def _eval(args: argparse.Namespace) -> int:
     from selforg.nca.evaluation import evaluate
 
     res = evaluate(replace(EvalConfig(model=args.model), seed=args.seed), quiet=args.quiet)
+    print(json.dumps(res.as_dict(), indent=2))
+    return 0
+
+
+def _sheet(args: argparse.Namespace) -> int:
+    from selforg.nca.sheet import contact_sheet
+
+    cfg = replace(SheetConfig(png=str(args.png)), models=tuple(args.models) or None,
+                  steps=args.steps, seed=args.seed)
+    res = contact_sheet(cfg, quiet=args.quiet)
     print(json.dumps(res.as_dict(), indent=2))
     return 0
 
@@ -308,6 +320,21 @@ def add_parser(subparsers) -> None:
                    help=_d(E, "seed", "seed of the evaluation rollouts"))
     e.add_argument("--quiet", action="store_true", help="accepted by every verb")
     e.set_defaults(func=_eval)
+
+    S = SheetConfig
+    c = verbs.add_parser("contact-sheet", help="the zoo textures beside their exemplars, as a PNG",
+                         description="One row per zoo texture: exemplar | the model on its"
+                         " training grid | on twice the side, each labelled with its patch and"
+                         " structure distances and chroma; the numbers also print as JSON.")
+    c.add_argument("models", nargs="*", metavar="NAME",
+                   help="zoo texture names (default: every texture in the zoo)")
+    c.add_argument("--png", type=output_file, required=True, metavar="FILE",
+                   help="write the sheet here (required: there is no default)")
+    c.add_argument("--steps", type=positive_int, default=None, metavar="N",
+                   help=_d(S, "steps", "steps from the seed"))
+    c.add_argument("--seed", type=int, default=None, metavar="N", help=_d(S, "seed"))
+    c.add_argument("--quiet", action="store_true", help="accepted by every verb")
+    c.set_defaults(func=_sheet)
 
     z = verbs.add_parser("zoo", help="list the trained models shipped with the package")
     z.add_argument("--kind", choices=("grow", "texture"), default=None,

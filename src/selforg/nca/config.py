@@ -179,3 +179,20 @@ class ZooConfig:
     """
 
     kind: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetConfig:
+    """`selforg nca contact-sheet`: every zoo texture beside its exemplar, as one labelled PNG.
+
+    Attributes:
+        png: the PNG to write (required).
+        models: zoo texture names (empty: every texture in the zoo, in the index's order).
+        steps: steps run from the seed before the picture is taken.
+        seed: the seed state's noise and the fire-rate masks.
+    """
+
+    png: str | None = None
+    models: tuple[str, ...] = ()
+    steps: int = 3000
+    seed: int = 0

@@ -2,7 +2,10 @@
 
 Textures: the evaluation texture distance (fixed projections, `losses.texture_distance`) of
 1000- and 3000-step rollouts to the exemplar, next to a random crop of the exemplar itself (the
-floor) and uniform noise (the ceiling). Growing: MSE to the target at 100 steps, after 1000, and
+floor) and uniform noise (the ceiling); and a second, independent judge
+(`selforg.core.texture_judge`): the structure distance (orientation and scale of the power
+spectrum) on the same images, crops (also turned by 90°) and noise, and the mean chroma of the
+3000-step textures beside the exemplar's. Growing: MSE to the target at 100 steps, after 1000, and
 100 steps after a fixed disc is erased.
 """
 
@@ -16,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from selforg.core import media
+from selforg.core import media, texture_judge
 from selforg.nca import losses
 from selforg.nca.config import EvalConfig
 from selforg.nca.grow import per_sample_mse
@@ -27,26 +30,34 @@ from selforg.nca.store import Loaded, load_model
 
 
 def evaluate_texture(model: Any, exemplar: np.ndarray, size: int, *, samples: int = 2,
-                     seed: int = 0) -> dict[str, float]:
-    """distance_1000, distance_3000, floor, ceiling (means over `samples`)."""
+                     seed: int = 0) -> dict[str, Any]:
+    """distance_1000, distance_3000, floor, ceiling (means over `samples`), and the structure
+    and chroma judges' dicts (`texture_judge.structure_report`, `texture_judge.chroma_report`).
+    """
     key = jax.random.PRNGKey(seed)
     x = model.seed((samples, size, size), key)
     k_run = jax.random.fold_in(key, 1)
     x1000 = run_steps(model, x, 1000, k_run)
     x3000 = run_steps(model, x1000, 2000, jax.random.fold_in(key, 2))
 
-    def dist(states: jax.Array) -> float:
-        imgs = np.asarray(model.rgb(states))
+    imgs1000, imgs3000 = np.asarray(model.rgb(x1000)), np.asarray(model.rgb(x3000))
+
+    def dist(imgs: np.ndarray) -> float:
         return float(np.mean([losses.texture_distance(im, exemplar) for im in imgs]))
 
     rng = np.random.default_rng(seed)
     crops = [media.random_crop(exemplar, min(size, exemplar.shape[0]), rng) for _ in range(samples)]
     noise = rng.uniform(0.0, 1.0, (samples, size, size, 3)).astype(np.float32)
     return {
-        "distance_1000": dist(x1000),
-        "distance_3000": dist(x3000),
+        "distance_1000": dist(imgs1000),
+        "distance_3000": dist(imgs3000),
         "floor": float(np.mean([losses.texture_distance(c, exemplar) for c in crops])),
         "ceiling": float(np.mean([losses.texture_distance(n, exemplar) for n in noise])),
+        "structure": texture_judge.structure_report(exemplar, crops, list(noise),
+                                                    distance_1000=list(imgs1000),
+                                                    distance_3000=list(imgs3000))
+        if size >= texture_judge.TILE else None,  # no judge below 16 px
+        "chroma": texture_judge.chroma_report(list(imgs3000), exemplar),
     }
 
 
@@ -82,6 +93,10 @@ class EvalResult:
         distance_1000, distance_3000: evaluation texture distance after 1000 / 3000 steps.
         floor: the distance of random crops of the exemplar itself (the best reachable).
         ceiling: the distance of uniform noise.
+        structure: the structure judge (`texture_judge.structure_distance`): distance_1000,
+            distance_3000, floor (crops of the exemplar), rotated (those crops turned by 90°),
+            ceiling (noise); None on grids under 16 px.
+        chroma: mean chroma of the 3000-step textures (``model``) and of the exemplar.
         mse_100, mse_1000: MSE to the target after 100 / 1000 steps.
         mse_just_damaged: right after a disc is erased at step 1000.
         mse_damage_100: 100 steps after that.
@@ -93,6 +108,8 @@ class EvalResult:
     distance_3000: float | None = None
     floor: float | None = None
     ceiling: float | None = None
+    structure: dict[str, float] | None = None
+    chroma: dict[str, float] | None = None
     mse_100: float | None = None
     mse_1000: float | None = None
     mse_just_damaged: float | None = None
