@@ -8,6 +8,8 @@ and ``from selforg.nca import train_texture`` imports only what that function ne
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +27,12 @@ def lazy_exports(
     Returns:
         ``(__getattr__, __dir__)``, to assign at the package's top level.
 
+    An exported name may be the name of a submodule too (``selforg.mplp.evaluate`` is a
+    function and a module). Importing such a submodule makes Python bind it onto the package,
+    over the lazy name, so that ``from selforg.mplp import evaluate`` would then give the
+    module; the package's module type is therefore swapped for one that keeps exported names
+    for the exports.
+
     Example:
         >>> __getattr__, __dir__ = lazy_exports(__name__, {"run": "play"}, globals())
         ... # doctest: +SKIP
@@ -38,7 +46,19 @@ def lazy_exports(
         namespace[name] = value
         return value
 
+    sys.modules[package].__class__ = _exports_module(frozenset(where))
+
     def dir_() -> list[str]:
         return sorted(set(namespace) | set(where))
 
     return getattr_, dir_
+
+
+def _exports_module(exported: frozenset[str]) -> type[types.ModuleType]:
+    class ExportsModule(types.ModuleType):
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name in exported and isinstance(value, types.ModuleType):
+                return  # the import system binding a submodule: the export keeps the name
+            super().__setattr__(name, value)
+
+    return ExportsModule

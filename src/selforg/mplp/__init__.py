@@ -21,8 +21,9 @@ The names load on first use, so ``selforg mplp --help`` does not import JAX.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from selforg.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from selforg.mplp.backprop import backprop_protocol
@@ -50,14 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'selforg.mplp' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"selforg.mplp.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
