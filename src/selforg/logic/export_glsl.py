@@ -225,7 +225,7 @@ uint bitAt(usampler2DArray s, ivec2 cell, int c) {
 void main() {
   int height = textureSize(state, 0).y;
   vec2 q = gl_FragCoord.xy - origin;
-  ivec2 cell = ivec2(floor(vec2(q.x, view.y - 1.0 - q.y) / zoom));
+  ivec2 cell = ivec2(floor(vec2(q.x, view.y - q.y) / zoom));
   cell = ivec2((cell.x % width + width) % width, (cell.y % height + height) % height);
   vec3 rgb;
   if (palette == 1) {
