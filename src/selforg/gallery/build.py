@@ -106,6 +106,9 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
 
     cfg = cfg or GalleryConfig()
     t0 = time.monotonic()
+    if out is not None and Path(out).exists() and (not Path(out).is_dir()
+                                                   or any(Path(out).iterdir())):
+        raise BadInput(f"--out {out} is a file or a non-empty folder; give a new folder")
     say = (lambda *_: None) if quiet else (lambda msg: print(f"gallery: {msg}", flush=True))
     pages: list[Page] = []
     if cfg.zoo:

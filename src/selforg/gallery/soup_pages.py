@@ -32,7 +32,7 @@ def record_demo(out: Path, *, quiet: bool = True) -> Path:
 
     cfg = soup.SoupConfig(programs=512, epochs=97, log_every=4, seed_program=REPLICATOR,
                           seed_copies=4)
-    return soup.run(cfg, out=out, quiet=quiet).run_dir
+    return soup.run(cfg, out=out, quiet=quiet, selfrep_sample=32).run_dir
 
 
 def _records(run_dir: Path) -> list[dict[str, Any]]:

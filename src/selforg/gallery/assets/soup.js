@@ -110,6 +110,8 @@ selforgGallery.kinds.soup = {
     show();
     window.selforg = {
       ready: true, error: null, page,
+      pause() { playing = false; $("play").textContent = "play"; },
+      play() { playing = true; $("play").textContent = "pause"; },
       show(i) { index = i; scrub.value = String(i); show(); return frames[i].epoch; },
       programText(i) { const b = programs[frames[index].epoch]; return b ? text(b.subarray(i * 64, i * 64 + 64)) : null; },
       loaded() { return !!programs[frames[index].epoch] && !!images[frames[index].epoch]; },
