@@ -272,3 +272,20 @@ def test_a_bad_model_file_shows_a_message(browser, gallery, tmp_path, damage):
     assert message.is_displayed() and "nca-brick.data.js" in message.text
     assert not browser.find_element("id", "canvas").is_displayed()
     browser.get_log("browser")
+
+
+def test_the_tour_links_the_gallery(gallery, tmp_path, monkeypatch):
+    import importlib
+
+    from selforg.core.report import render_section
+    from selforg.gallery.build import GalleryResult
+    from selforg.gallery.tour import tour_part
+
+    build_module = importlib.import_module("selforg.gallery.build")
+    pages = tuple(sorted(gallery.glob("*.html")))
+    monkeypatch.setattr(build_module, "build", lambda cfg, out, quiet: GalleryResult(
+        Path(out), Path(out) / "index.html", pages, 0.0))
+    section = tour_part(tmp_path)
+    assert section.links == {"open the gallery": "gallery/index.html"}
+    assert section.numbers["μNCA texture pages"] >= 5
+    assert '<a href="gallery/index.html">open the gallery</a>' in render_section(section)

@@ -83,6 +83,8 @@ def _command(cfg: GalleryConfig) -> str:
     words += [f"--soup {s}" for s in cfg.soups]
     if not cfg.zoo:
         words.append("--no-zoo")
+    if not cfg.demo_soup:
+        words.append("--no-demo-soup")
     return " ".join(words)
 
 
@@ -124,7 +126,7 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
     rec = open_run("gallery", "build", cfg, out=out, name="gallery", root=root)
     run_dir = rec.path
     soups = list(cfg.soups)
-    if not soups:
+    if not soups and cfg.demo_soup:
         say("recording the demo soup")
         soups = [str(soup_pages.record_demo(run_dir / "soup-demo-run", quiet=True))]
     for i, s in enumerate(soups):

@@ -12,6 +12,7 @@ def _gallery(args: argparse.Namespace) -> int:
 
     cfg = GalleryConfig(models=tuple(str(m) for m in args.model),
                         soups=tuple(str(s) for s in args.soup), zoo=not args.no_zoo,
+                        demo_soup=not args.no_demo_soup,
                         nca_size=args.size)
     res = build(cfg, out=args.out, quiet=args.quiet)
     print(f"gallery: {len(res.pages)} pages in {res.seconds:.1f} s")
@@ -60,6 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    " small demo soup is recorded)")
     p.add_argument("--no-zoo", action="store_true",
                    help="leave the zoo models out (only --model and --soup pages)")
+    p.add_argument("--no-demo-soup", action="store_true",
+                   help="without --soup, show no soup (default: record a small demo soup)")
     p.add_argument("--size", type=_size, default=128, metavar="N",
                    help="grid side of the μNCA pages at start (default 128)")
     p.add_argument("--serve", type=_port, nargs="?", const=8000, default=None, metavar="PORT",

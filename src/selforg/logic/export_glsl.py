@@ -179,7 +179,7 @@ void main() {
   for (int j = 0; j < 32; j++) {
     vec2 d = abs(vec2(float(p.x * 32 + j), float(p.y)) - centre);
     d = min(d, vec2(float(width), float(height)) - d);
-    if (p.x * 32 + j < width && dot(d, d) <= radius * radius) m |= 1u << j;
+    if (p.x * 32 + j < width && radius >= 0.0 && dot(d, d) <= radius * radius) m |= 1u << j;
   }
   uint base = hash32(brushSeed);
   uvec4 r[4];

@@ -83,6 +83,16 @@ selforgGallery.kinds.logic = {
       gl.viewport(0, 0, nw, h);
       ui.drawQuad(gl);
     }
+    // true Life runs beside the circuit while the box is ticked; ticking it starts Life from
+    // the circuit's present state (the brush with radius -1 copies)
+    function comparing() { return d.compare && (!compareBox || compareBox.checked); }
+    function copyToLife() {
+      runPass(brushP, bufs[0], null, life[0].fbs[0], (q) => {
+        q.set("layer0", "1i", 0).set("mode", "1i", 0).set("centre", "2f", 0, 0)
+          .set("radius", "1f", -1).set("brushSeed", "1ui", 0);
+      });
+    }
+    if (compareBox) compareBox.addEventListener("change", () => { if (compareBox.checked) copyToLife(); });
     alloc();
     const sim = {
       size: () => [w, h],
@@ -103,7 +113,7 @@ selforgGallery.kinds.logic = {
             q.set("fire", "1ui", async ? d.fire : 0).set("stepSeed", "1ui", stepSeed);
           }));
           bufs = [bufs[1], bufs[0]];
-          if (d.compare) {
+          if (comparing()) {
             runPass(lifeP, life[0], life[1], life[1].fbs[0], (q) => {
               q.set("fire", "1ui", 0).set("stepSeed", "1ui", 0);
             });
