@@ -169,6 +169,8 @@ def serve(folder: str | Path, port: int = 8000, *, quiet: bool = False) -> None:
           " (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
+    except KeyboardInterrupt:  # the way to stop a server: not an error
+        print("stopped", flush=True)
     finally:
         server.server_close()
 

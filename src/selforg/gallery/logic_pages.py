@@ -42,7 +42,8 @@ def page_for(name: str, entry: dict[str, Any]) -> Page:
 
         shaders["truelife"] = eg.shaders(life_circuit()).steps[0]
         extra = ('<label><input id="compare" type="checkbox" checked> true Life beside it'
-                 " (differing cells in red)</label>")
+                 " (left the learned circuit, right true Life; cells where they differ in"
+                 " red)</label>")
     if fire:
         extra += (f'<label><input id="async" type="checkbox" checked> asynchronous (each cell'
                   f" fires with probability {fire})</label>")
