@@ -138,6 +138,8 @@ def test_index_links_every_page(gallery):
         gallery / "nca-gravel.step.frag").read_text()
     for name in ("life", "checkerboard", "checkerboard-async", "lizard", "colors"):
         assert (gallery / f"logic-{name}.html").is_file()
+    for name in ("brick", "grass", "gravel", "immunohistochemistry"):
+        assert (gallery / f"rd-{name}.html").is_file()
     assert "http" not in "".join(p.read_text() for p in (gallery / "assets").glob("*.js"))
 
 
@@ -172,6 +174,30 @@ def test_nca_page_matches_the_c_export(browser, gallery, tmp_path_factory, name)
     diff = np.abs(img.astype(int) - ref.astype(int)).max()
     assert diff <= 2, f"max channel difference {diff}/255 after {NCA_STEPS} steps"
     _shot(browser, tmp_path_factory, f"nca-{name}")
+    assert not _console_errors(browser)
+
+
+def test_rd_page_matches_numpy(browser, gallery, tmp_path_factory):
+    from selforg.gallery.rd_pages import numpy_step
+    from selforg.rd.store import load_model
+
+    m = load_model("zoo:brick").model
+    w1, b1, w2 = (np.asarray(a, np.float32) for a in (m.w1, m.b1, m.w2))
+    d = np.asarray(m.diffusion(), np.float32)
+    w, h, steps = 24, 16, 16
+    x = (np.random.default_rng(0).standard_normal((h, w, m.channels)) * 0.2).astype(np.float32)
+    _open(browser, gallery, "rd-brick")
+    browser.execute_script(f"selforg.reset({{size: [{w}, {h}]}});"
+                           f" selforg.setState('{base64.b64encode(x.tobytes()).decode()}');"
+                           f" selforg.step({steps})")
+    got = browser.execute_script("return selforg.state()")
+    state = np.frombuffer(base64.b64decode(got["data"]), np.float32).reshape(h, w, -1)
+    for _ in range(steps):
+        x = numpy_step(w1, b1, w2, d, m.dt, x)
+    # the MLP's sums run in another order on the GPU: float32 rounding apart, no more
+    np.testing.assert_allclose(state, x, atol=1e-5)
+    browser.execute_script("selforg.reset({seed: 2, size: [64, 64]}); selforg.step(8)")
+    _shot(browser, tmp_path_factory, "rd-brick")
     assert not _console_errors(browser)
 
 

@@ -54,7 +54,8 @@ _INDEX = """\
 <p class="summary">The trained models of the selforg zoo, running live in this browser (WebGL2,
 nothing downloaded): μNCA textures run the very shader <code>selforg nca export --glsl</code>
 writes; logic-gate automata run their circuits one bitwise operation per gate on integer
-textures, bit for bit the packed CPU engine. Built by <code>{command}</code>.</p>
+textures, bit for bit the packed CPU engine; learned reaction-diffusion rules grow their
+patterns from random blobs. Built by <code>{command}</code>.</p>
 {groups}
 </body></html>
 """
@@ -104,7 +105,7 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
         >>> build(GalleryConfig(soups=("runs/soup-run/x",)), out="gallery").index
         ... # doctest: +SKIP
     """
-    from selforg.gallery import logic_pages, nca_pages, soup_pages
+    from selforg.gallery import logic_pages, nca_pages, rd_pages, soup_pages
 
     cfg = cfg or GalleryConfig()
     t0 = time.monotonic()
@@ -123,6 +124,8 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
     if cfg.zoo:
         say("logic CA circuits of the logic zoo")
         pages += logic_pages.zoo_pages()
+        say("reaction-diffusion rules of the rd zoo")
+        pages += rd_pages.zoo_pages()
     rec = open_run("gallery", "build", cfg, out=out, name="gallery", root=root)
     run_dir = rec.path
     soups = list(cfg.soups)

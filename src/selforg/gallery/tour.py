@@ -36,7 +36,9 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
         " Drag on a texture or a grid to damage it and watch it heal. WebGL2, nothing"
         " downloaded; it works opened from disk.",
         numbers={"μNCA texture pages": kinds.get("nca", 0),
-                 "logic CA pages": kinds.get("logic", 0), "soup pages": kinds.get("soup", 0)},
+                 "logic CA pages": kinds.get("logic", 0),
+                 "reaction-diffusion pages": kinds.get("rd", 0),
+                 "soup pages": kinds.get("soup", 0)},
         links={"open the gallery": "gallery/index.html"},
         seconds=time.monotonic() - t0,
         command="selforg gallery --serve",

@@ -173,6 +173,7 @@ var selforgGallery = (function () {
         return { width: w, height: h, rgba: base64(rows) };
       },
       state() { return sim.readState(); },
+      setState(data) { sim.setState(data); paint(); },
       time(k) {  // seconds for k steps, the GPU finished (sync() reads a pixel back)
         step(1);
         sim.sync();

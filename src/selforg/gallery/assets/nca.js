@@ -1,5 +1,7 @@
-// selforg gallery: μNCA textures. The state is channels/4 RGBA32F textures, ping-ponged; the
-// step shader is the file `selforg nca export --glsl` writes, run as written.
+// selforg gallery: automata with a float state (μNCA textures, reaction-diffusion). The state
+// is channels/4 RGBA32F textures, ping-ponged; for a μNCA the step shader is the file
+// `selforg nca export --glsl` writes, run as written. Optional page data: `weights` (a float
+// texture the step shader reads as `weights`), `blobsPerArea` (the seed shader's `blobs`).
 "use strict";
 
 selforgGallery.kinds.nca = {
@@ -10,6 +12,11 @@ selforgGallery.kinds.nca = {
         " (EXT_color_buffer_float), which the μNCA state needs.");
     }
     const d = page.data, groups = d.channels / 4;
+    if (groups > gl.getParameter(gl.MAX_DRAW_BUFFERS)) {
+      throw new Error("This model keeps " + d.channels + " channels in " + groups + " textures" +
+        " written at once, and this browser's WebGL2 can write only " +
+        gl.getParameter(gl.MAX_DRAW_BUFFERS) + ".");
+    }
     const seedP = ui.program("seed"), stepP = ui.program("step");
     const brushP = ui.program("brush"), displayP = ui.program("display");
     let w = d.size[0], h = d.size[1], bufs = [];
@@ -49,6 +56,18 @@ selforgGallery.kinds.nca = {
       gl.viewport(0, 0, w, h);
     }
     function swap() { bufs = [bufs[1], bufs[0]]; }
+    let weights = null;
+    if (d.weights) {
+      const raw = atob(d.weights.data), bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      weights = gl.createTexture();
+      gl.bindTexture(gl.TEXTURE_2D, weights);
+      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA32F, d.weights.width, d.weights.height);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, d.weights.width, d.weights.height, gl.RGBA,
+                       gl.FLOAT, new Float32Array(bytes.buffer));
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    }
     alloc();
     return {
       size: () => [w, h],
@@ -56,10 +75,16 @@ selforgGallery.kinds.nca = {
       reset(seed) {
         target(bufs[0]);
         seedP.use().set("seed", "1ui", seed >>> 0).set("size", "2i", w, h);
+        if (d.blobsPerArea) seedP.set("blobs", "1i", Math.max(1, Math.round(w * h * d.blobsPerArea)));
         ui.drawQuad(gl);
       },
       step(n) {
         stepP.use();
+        if (weights) {
+          gl.activeTexture(gl.TEXTURE0 + groups);
+          gl.bindTexture(gl.TEXTURE_2D, weights);
+          stepP.set("weights", "1i", groups);
+        }
         for (let k = 0; k < n; k++) {
           bindState(stepP, bufs[0]);
           target(bufs[1]);
@@ -91,6 +116,18 @@ selforgGallery.kinds.nca = {
         gl.bindFramebuffer(gl.FRAMEBUFFER, bufs[0].fb);
         gl.readBuffer(gl.COLOR_ATTACHMENT0);
         gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, px);
+      },
+      setState(b64) {  // base64 float32 (H, W, C), row 0 first, for the current size
+        const raw = atob(b64), bytes = new Uint8Array(raw.length);
+        for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+        const all = new Float32Array(bytes.buffer), px = new Float32Array(w * h * 4);
+        for (let g = 0; g < groups; g++) {
+          for (let i = 0; i < w * h; i++) {
+            for (let j = 0; j < 4; j++) px[i * 4 + j] = all[i * d.channels + 4 * g + j];
+          }
+          gl.bindTexture(gl.TEXTURE_2D, bufs[0].tex[g]);
+          gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, w, h, gl.RGBA, gl.FLOAT, px);
+        }
       },
       readState() {  // {width, height, channels, data: base64 float32 (H, W, C), row 0 first}
         const out = new Float32Array(w * h * d.channels), px = new Float32Array(w * h * 4);
