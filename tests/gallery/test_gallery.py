@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from selforg.cli import main
+from selforg.gallery.soup_pages import REPLICATOR
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
@@ -31,12 +32,17 @@ SEED = 7
 
 @pytest.fixture(scope="session")
 def gallery(tmp_path_factory) -> Path:
+    from selforg import soup
     from selforg.gallery import GalleryConfig, build
     from selforg.nca.store import zoo_dir
 
-    # every zoo model, the demo soup, and a user's own model (here a byte file)
-    cfg = GalleryConfig(models=(str(zoo_dir() / "gravel.bin"),))
-    return build(cfg, out=tmp_path_factory.mktemp("gallery") / "g").run_dir
+    # every zoo model, a user's own model (here a byte file) and a small recorded soup (the
+    # demo soup of `selforg gallery` takes 10 s to record)
+    base = tmp_path_factory.mktemp("gallery")
+    run = soup.run(soup.SoupConfig(programs=256, epochs=13, log_every=4, seed_program=REPLICATOR,
+                                   seed_copies=4), out=base / "soup", selfrep_sample=0).run_dir
+    cfg = GalleryConfig(models=(str(zoo_dir() / "gravel.bin"),), soups=(str(run),))
+    return build(cfg, out=base / "g").run_dir
 
 
 def _browser_missing() -> str | None:
@@ -122,6 +128,8 @@ def test_pages_compile_their_files_and_the_nca_export(gallery, tmp_path):
         page = json.loads(text[text.index("=") + 1 : text.rindex(";")])
         for role, src in page["shaders"].items():
             assert (gallery / f"{slug}.{role}.frag").read_text(encoding="utf-8") == src
+        for role, src in page["vertexShaders"].items():
+            assert (gallery / f"{slug}.{role}.vert").read_text(encoding="utf-8") == src
     # the μNCA page runs the very file `selforg nca export --glsl` writes
     out = tmp_path / "brick.frag"
     assert main(["nca", "export", "zoo:brick", "--glsl", str(out)]) == 0
@@ -140,6 +148,8 @@ def test_index_links_every_page(gallery):
         assert (gallery / f"logic-{name}.html").is_file()
     for name in ("brick", "grass", "gravel", "immunohistochemistry"):
         assert (gallery / f"rd-{name}.html").is_file()
+    for name in ("brick", "brick-ico4", "immunohistochemistry"):
+        assert (gallery / f"mesh-{name}.html").is_file()
     assert "http" not in "".join(p.read_text() for p in (gallery / "assets").glob("*.js"))
 
 
@@ -198,6 +208,30 @@ def test_rd_page_matches_numpy(browser, gallery, tmp_path_factory):
     np.testing.assert_allclose(state, x, atol=1e-5)
     browser.execute_script("selforg.reset({seed: 2, size: [64, 64]}); selforg.step(8)")
     _shot(browser, tmp_path_factory, "rd-brick")
+    assert not _console_errors(browser)
+
+
+def test_mesh_page_matches_the_sparse_reference(browser, gallery, tmp_path_factory):
+    from selforg.mesh.meshes import load_mesh
+    from selforg.mesh.reference import SparseStep
+    from selforg.mesh.store import load_model
+
+    mesh = load_mesh("torus")  # not the mesh it was trained on: the page switches meshes
+    ref = SparseStep(mesh, load_model("zoo:brick").params)
+    x = np.random.default_rng(0).uniform(0, 0.1, (mesh.n_vertices, 16)).astype(np.float32)
+    _open(browser, gallery, "mesh-brick")
+    browser.execute_script("var s = document.getElementById('mesh'); s.value = 'torus';"
+                           " s.dispatchEvent(new Event('change'));"
+                           " document.getElementById('async').checked = false;"
+                           f" selforg.setState('{base64.b64encode(x.tobytes()).decode()}');"
+                           " selforg.step(8)")
+    got = browser.execute_script("return selforg.state()")
+    assert got["mesh"] == "torus" and got["vertices"] == mesh.n_vertices
+    state = np.frombuffer(base64.b64decode(got["data"]), np.float32).reshape(-1, 16)
+    for _ in range(8):
+        x = ref.step(x, None)
+    np.testing.assert_allclose(state, x, atol=1e-5)
+    _shot(browser, tmp_path_factory, "mesh-brick")
     assert not _console_errors(browser)
 
 
@@ -266,18 +300,18 @@ def test_brush_erases_cells(browser, gallery):
 def test_soup_page_shows_program_texts(browser, gallery, tmp_path_factory):
     from selforg.soup.languages import program_text
 
-    _open(browser, gallery, "soup-demo")
+    _open(browser, gallery, "soup-1-soup")
     frames = browser.execute_script("return window.SELFORG_PAGE.data.frames")
     epoch = browser.execute_script(f"return selforg.show({len(frames) // 2})")
     for _ in range(100):
         if browser.execute_script("return selforg.loaded()"):
             break
         time.sleep(0.05)
-    raw = (gallery / "soup-demo-run" / "images" / f"epoch{epoch:07d}.bin").read_bytes()
+    raw = (gallery.parent / "soup" / "images" / f"epoch{epoch:07d}.bin").read_bytes()
     for i in (0, 5):
         assert browser.execute_script(f"return selforg.programText({i})") == program_text(
             raw[64 * i : 64 * i + 64], "bff_noheads")
-    _shot(browser, tmp_path_factory, "soup-demo")
+    _shot(browser, tmp_path_factory, "soup")
     assert not _console_errors(browser)
 
 

@@ -19,7 +19,7 @@ from selforg.core.runs import open_run
 from selforg.gallery.config import GalleryConfig
 from selforg.gallery.page import Page, write
 
-ASSETS = ("common.js", "nca.js", "logic.js", "soup.js", "style.css")
+ASSETS = ("common.js", "nca.js", "logic.js", "mesh.js", "soup.js", "style.css")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
         >>> build(GalleryConfig(soups=("runs/soup-run/x",)), out="gallery").index
         ... # doctest: +SKIP
     """
-    from selforg.gallery import logic_pages, nca_pages, rd_pages, soup_pages
+    from selforg.gallery import logic_pages, mesh_pages, nca_pages, rd_pages, soup_pages
 
     cfg = cfg or GalleryConfig()
     t0 = time.monotonic()
@@ -126,6 +126,8 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
         pages += logic_pages.zoo_pages()
         say("reaction-diffusion rules of the rd zoo")
         pages += rd_pages.zoo_pages()
+        say("Mesh NCA rules of the mesh zoo")
+        pages += mesh_pages.zoo_pages()
     rec = open_run("gallery", "build", cfg, out=out, name="gallery", root=root)
     run_dir = rec.path
     soups = list(cfg.soups)

@@ -46,6 +46,8 @@ class Page:
         data: JSON for the script.
         shaders: role -> fragment shader source (``SLUG.ROLE.frag``); pages with shaders also
             get `VERTEX_SHADER` as ``SLUG.vert``.
+        vertex_shaders: role -> other vertex shaders (``SLUG.ROLE.vert``), e.g. one that draws
+            a mesh.
         controls: HTML of the page's controls (`cell_controls` for cellular automata).
         files: extra files, path relative to the gallery folder -> bytes.
         group: the heading it is listed under in the index.
@@ -58,6 +60,7 @@ class Page:
     facts: dict[str, str]
     data: dict[str, Any]
     shaders: dict[str, str] = field(default_factory=dict)
+    vertex_shaders: dict[str, str] = field(default_factory=dict)
     controls: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
     group: str = ""
@@ -114,6 +117,7 @@ def shader_files(page: Page) -> dict[str, str]:
         return {}
     out = {f"{page.slug}.vert": VERTEX_SHADER}
     out.update({f"{page.slug}.{role}.frag": src for role, src in page.shaders.items()})
+    out.update({f"{page.slug}.{role}.vert": src for role, src in page.vertex_shaders.items()})
     return out
 
 
@@ -135,7 +139,7 @@ def data_script(page: Page) -> str:
     """``SLUG.data.js``: the page's data and shader sources."""
     payload = {"format": FORMAT, "slug": page.slug, "kind": page.kind, "title": page.title,
                "data": page.data, "vertex": VERTEX_SHADER if page.shaders else None,
-               "shaders": page.shaders}
+               "shaders": page.shaders, "vertexShaders": page.vertex_shaders}
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     # `</script>` cannot occur in JSON of our data, but keep the file safe to inline anyway
     return "window.SELFORG_PAGE = " + text.replace("</", "<\\/") + ";\n"

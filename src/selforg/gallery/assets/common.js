@@ -52,11 +52,14 @@ var selforgGallery = (function () {
 
   // A program of the page's vertex shader and its fragment shader `role`, with a uniform
   // setter: prog.set("name", "1i", value...).
-  function program(gl, page, role) {
+  function program(gl, page, role, vertexRole) {
     const src = page.shaders[role];
     if (typeof src !== "string") throw new Error("the page data has no shader '" + role + "'");
+    const vsrc = vertexRole ? (page.vertexShaders || {})[vertexRole] : page.vertex;
+    if (typeof vsrc !== "string") throw new Error("the page data has no vertex shader '" + vertexRole + "'");
     const p = gl.createProgram();
-    gl.attachShader(p, compile(gl, gl.VERTEX_SHADER, page.vertex, page.slug + ".vert"));
+    gl.attachShader(p, compile(gl, gl.VERTEX_SHADER, vsrc,
+                               page.slug + (vertexRole ? "." + vertexRole : "") + ".vert"));
     gl.attachShader(p, compile(gl, gl.FRAGMENT_SHADER, src, page.slug + "." + role + ".frag"));
     gl.linkProgram(p);
     if (!gl.getProgramParameter(p, gl.LINK_STATUS)) {
@@ -211,7 +214,8 @@ var selforgGallery = (function () {
         if (!gl) throw new Error("This browser gives the page no WebGL2, which it needs to run" +
           " the model. Try a current Firefox, Chrome or Safari with hardware acceleration on.");
         gl.bindVertexArray(gl.createVertexArray());
-        const sim = kind.create(gl, page, { program: (role) => program(gl, page, role), drawQuad });
+        const sim = kind.create(gl, page, { program: (role, vrole) => program(gl, page, role, vrole),
+                                            drawQuad });
         runCells(gl, page, sim, canvas);
       } else {
         kind.create(page);
