@@ -12,6 +12,7 @@ is drawn with the state as vertex colours; the brush erases the vertices under t
 from __future__ import annotations
 
 import base64
+import functools
 import html
 
 import numpy as np
@@ -67,6 +68,14 @@ def mesh_data(mesh) -> dict:
             "edgeRows": _rows(e), "faces": _b64(f.astype(np.uint32)),
             "positions": _b64(pos), "normals": _b64(npos), "edges": _b64(edges),
             "info": _b64(info), "triangles": int(f.shape[0])}
+
+
+@functools.lru_cache(maxsize=8)
+def builtin_mesh_data(name: str) -> dict:
+    """`mesh_data` of a built-in mesh (made once: the pages share their meshes)."""
+    from selforg.mesh.meshes import load_mesh
+
+    return mesh_data(load_mesh(name))
 
 
 def weights_texture(w1, b1, w2, b2) -> np.ndarray:
@@ -247,7 +256,6 @@ void main() {
 
 def page_for(name: str, entry: dict) -> Page:
     """The page of the mesh zoo rule `name` (its ``zoo/index.json`` entry)."""
-    from selforg.mesh.meshes import load_mesh
     from selforg.mesh.model import param_count
     from selforg.mesh.store import load_model
 
@@ -256,7 +264,7 @@ def page_for(name: str, entry: dict) -> Page:
     w1, b1, w2, b2 = (np.asarray(getattr(p, k), np.float32) for k in ("w1", "b1", "w2", "b2"))
     tex = weights_texture(w1, b1, w2, b2)
     trained_on = loaded.config.mesh
-    meshes = {m: mesh_data(load_mesh(m)) for m in (trained_on, *EXTRA_MESHES)}
+    meshes = {m: builtin_mesh_data(m) for m in (trained_on, *EXTRA_MESHES)}
     facts = {
         "model": f"{param_count(p):,} float parameters: perception by degree-1 spherical"
                  " harmonics over mesh edges (80 features), MLP 80→128→16",
