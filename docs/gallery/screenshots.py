@@ -18,6 +18,8 @@ SHOTS = (
     ("nca-brick-588", "selforg.reset({seed: 3, size: [128, 128]}); selforg.step(400);"
      " document.getElementById('zoom').value = '3'; selforg.step(0);", 900),
     ("logic-life", "selforg.reset({seed: 3}); selforg.step(60);", 820),
+    ("mesh-immunohistochemistry", "document.getElementById('spin').checked = false;"
+     " selforg.reset({seed: 2}); selforg.step(120);", 800),
     ("soup-demo", "selforg.show(Math.floor(SELFORG_PAGE.data.frames.length * 0.55));", 1100),
 )
 

@@ -3,7 +3,7 @@
 `build` writes a folder that opens from ``file://`` (no network, no CDN): an index and one page
 per model — every μNCA texture of the nca zoo running the shader `selforg nca export --glsl`
 writes, every logic CA circuit compiled to integer-texture shaders, every learned
-reaction-diffusion rule, and a recorded soup run.
+reaction-diffusion rule and Mesh NCA rule, and a recorded soup run.
 `serve` shows a folder over HTTP. Each model kind is one module that turns a model into a
 `Page` (`selforg.gallery.page`) plus one script in ``assets/``.
 

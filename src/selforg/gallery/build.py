@@ -55,7 +55,8 @@ _INDEX = """\
 nothing downloaded): μNCA textures run the very shader <code>selforg nca export --glsl</code>
 writes; logic-gate automata run their circuits one bitwise operation per gate on integer
 textures, bit for bit the packed CPU engine; learned reaction-diffusion rules grow their
-patterns from random blobs. Built by <code>{command}</code>.</p>
+patterns from random blobs; Mesh NCA rules paint a turning mesh.
+Built by <code>{command}</code>.</p>
 {groups}
 </body></html>
 """

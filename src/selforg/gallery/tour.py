@@ -38,6 +38,7 @@ def tour_part(out: Path, *, quiet: bool = True) -> Section:
         numbers={"μNCA texture pages": kinds.get("nca", 0),
                  "logic CA pages": kinds.get("logic", 0),
                  "reaction-diffusion pages": kinds.get("rd", 0),
+                 "Mesh NCA pages": kinds.get("mesh", 0),
                  "soup pages": kinds.get("soup", 0)},
         links={"open the gallery": "gallery/index.html"},
         seconds=time.monotonic() - t0,

@@ -136,7 +136,7 @@ selforgGallery.kinds.logic = {
       draw(v, alone) {
         gl.bindFramebuffer(gl.FRAMEBUFFER, null);
         const both = !alone && d.compare && compareBox && compareBox.checked;
-        gl.clearColor(1, 1, 1, 1);
+        gl.clearColor(0.55, 0.55, 0.55, 1);  // the gap between the two halves
         gl.viewport(0, 0, gl.canvas.width, gl.canvas.height);
         gl.clear(gl.COLOR_BUFFER_BIT);
         const halves = both ? [[bufs[0], life[0], 0], [life[0], bufs[0], v.width + 8]] : [[bufs[0], bufs[0], 0]];
