@@ -286,6 +286,39 @@ def test_logic_page_matches_the_packed_engine(browser, gallery, tmp_path_factory
     assert not _console_errors(browser)
 
 
+def _netlist_steps(circuit, grid: np.ndarray, steps: int) -> np.ndarray:
+    """The circuit's pruned netlist cell by cell on unpacked (H, W, C) 0/1 grids, any width
+    (the packed engine wants multiples of 64): one bitwise op per gate on bit 0."""
+    from selforg.logic.circuit import netlist
+    from selforg.logic.packed import _NP_OPS
+
+    net = netlist(circuit, prune=True)
+    mode = "wrap" if circuit.boundary == "periodic" else "constant"
+    h, w, c = grid.shape
+    for _ in range(steps):
+        p = np.pad(grid.astype(np.uint64), ((1, 1), (1, 1), (0, 0)), mode=mode)
+        regs = [p[dy : dy + h, dx : dx + w, ch] for ch in range(c) for dy in range(3)
+                for dx in range(3)]
+        for op, a, b in zip(net.ops.tolist(), net.a.tolist(), net.b.tolist(), strict=True):
+            regs.append(_NP_OPS[op](regs[a], regs[b]) & np.uint64(1))
+        grid = np.stack([regs[o] for o in net.outputs.tolist()], -1).astype(np.uint8)
+    return grid
+
+
+def test_colours_page_grows_the_g_on_its_own_16_by_16_grid(browser, gallery):
+    """A width that is not a multiple of 32 (zero boundary: bits past the edge stay 0)."""
+    from selforg.logic.tasks import colour_g
+    from selforg.logic.zoo import zoo_circuit
+
+    _open(browser, gallery, "logic-colors")
+    assert browser.execute_script("return selforg.reset({seed: 1})") == [16, 16]
+    browser.execute_script("selforg.step(15)")
+    got = _bits(browser.execute_script("return selforg.state()"), 64)
+    np.testing.assert_array_equal(got, _netlist_steps(zoo_circuit("colors"),
+                                                      np.zeros((16, 16, 64), np.uint8), 15))
+    np.testing.assert_array_equal(got[..., :3], colour_g(16, 16).astype(np.uint8))
+
+
 def test_brush_erases_cells(browser, gallery):
     _open(browser, gallery, "logic-checkerboard")
     browser.execute_script("selforg.reset({seed: 3, size: [64, 64]})")

@@ -7,6 +7,7 @@ bit the packed engine. The Life circuit runs beside true Life (the hand-built ci
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from selforg.gallery.page import Page, cell_controls
@@ -21,15 +22,15 @@ SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
-def page_for(name: str, entry: dict[str, Any]) -> Page:
-    """The page of the zoo circuit `name` (its `zoo/index.json` entry)."""
+def page_for(name: str, entry: Any) -> Page:
+    """The page of the zoo circuit `name` (its `selforg.logic.zoo.ZooEntry`)."""
     from selforg.logic import export_glsl as eg
     from selforg.logic.circuit import stats
     from selforg.logic.zoo import zoo_circuit
 
     circuit = zoo_circuit(name)
     cfg = circuit.config
-    experiment = entry["experiment"]
+    experiment = entry.experiment
     setting = dict(SETTINGS[experiment])
     fire = cfg.fire_rate if cfg is not None and cfg.asynchronous else 0.0
     sh = eg.shaders(circuit)
@@ -55,7 +56,7 @@ def page_for(name: str, entry: dict[str, Any]) -> Page:
         "operations per step": f"{st['ops_per_cell']} bitwise operations per 32 cells,"
                                f" in {len(sh.steps)} pass(es) of at most"
                                f" {4 * eg.LAYERS_PER_PASS} channels",
-        "trained by": entry["command"],
+        "trained by": entry.command,
         "start": {"random": "random bits (hashed from the seed)",
                   "seed": "one seed cell in the centre, all bits 1",
                   "zeros": "all zeros"}[setting["start"]],
@@ -72,7 +73,8 @@ def page_for(name: str, entry: dict[str, Any]) -> Page:
             "compare": experiment == "life", "zoom": setting["zoom"], "seed": 1}
     return Page(
         slug=f"logic-{name}", kind="logic", title=f"logic CA: {name}",
-        summary=entry["description"] + ". Drag on the grid to erase or randomise cells.",
+        summary=html.escape(entry.description) + ". Drag on the grid to erase or randomise"
+        " cells.",
         facts=facts, data=data, shaders=shaders,
         controls=cell_controls(speed=setting["speed"], extra=extra),
         group="logic-gate cellular automata",
@@ -81,7 +83,6 @@ def page_for(name: str, entry: dict[str, Any]) -> Page:
 
 def zoo_pages() -> list[Page]:
     """One page per circuit of the logic zoo."""
-    from selforg.logic.zoo import _index
+    from selforg.logic.zoo import zoo
 
-    return [page_for(name, entry) for name, entry in sorted(_index().items())
-            if entry["experiment"] in SETTINGS]
+    return [page_for(e.name, e) for e in zoo().entries if e.experiment in SETTINGS]
