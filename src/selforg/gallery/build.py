@@ -136,8 +136,11 @@ def build(cfg: GalleryConfig | None = None, *, out: str | Path | None = None,
         say("recording the demo soup")
         soups = [str(soup_pages.record_demo(run_dir / "soup-demo-run", quiet=True))]
     for i, s in enumerate(soups):
-        slug = "soup-demo" if not cfg.soups else f"soup-{i + 1}-{_slug(Path(s).name)}"
-        pages.append(soup_pages.page_for(s, slug=slug))
+        if cfg.soups:
+            pages.append(soup_pages.page_for(s, slug=f"soup-{i + 1}-{_slug(Path(s).name)}"))
+        else:
+            pages.append(soup_pages.page_for(s, slug="soup-demo", label="soup-demo-run/ in this"
+                                             " folder (a `selforg soup run` folder)"))
     _assets(run_dir)
     written = []
     for p in pages:

@@ -48,8 +48,9 @@ def _records(run_dir: Path) -> list[dict[str, Any]]:
         raise BadInput(f"{path} is not one JSON object per line") from None
 
 
-def page_for(run_dir: str | Path, *, slug: str) -> Page:
-    """The page of the soup run in `run_dir`.
+def page_for(run_dir: str | Path, *, slug: str, label: str | None = None) -> Page:
+    """The page of the soup run in `run_dir` (`label`: how the page names it, default its
+    path).
 
     Raises:
         BadInput: not a soup run folder, or one without pictures (``--no-images``).
@@ -97,7 +98,7 @@ def page_for(run_dir: str | Path, *, slug: str) -> Page:
                                                       "ops_per_interaction")}
     last = records[-1] if records else {}
     facts = {
-        "run": str(run_dir),
+        "run": label or str(run_dir),
         "language": lang,
         "programs": f"{cfg['programs']} of 64 bytes" + (f" on a {grid[0]}×{grid[1]} grid"
                                                        if grid else ""),
