@@ -20,7 +20,9 @@ import numpy as np
 from selforg.gallery.nca_pages import brush_shader, display_shader
 from selforg.gallery.page import Page, cell_controls
 
-DEFAULT_SIZE = 128
+#: Grid side at start: 64² keeps a CPU-only browser (SwiftShader) responsive; a GPU runs 256²
+#: with ease (the grid selector).
+DEFAULT_SIZE = 64
 
 
 def numpy_step(w1: np.ndarray, b1: np.ndarray, w2: np.ndarray, d: np.ndarray, dt: float,
@@ -195,6 +197,7 @@ def page_for(spec: str, *, slug: str, entry: dict | None = None,
         slug=slug, kind="nca", title=f"reaction-diffusion: {name}", summary=summary,
         facts=facts,
         data={"channels": m.channels, "size": [size, size], "seed": 1, "blobsPerArea": 1 / 256,
+              "zoom": 4,
               "weights": {"width": tex.shape[1], "height": tex.shape[0],
                           "data": base64.b64encode(tex.tobytes()).decode()}},
         shaders={"step": step_shader(m.channels, m.hidden, d, m.dt),
