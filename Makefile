@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.selforg-installed
 FONT_STAMP := $(VENV)/.emoji-font-checked
+BROWSER_STAMP := $(VENV)/.browser-checked
 
 .PHONY: setup run test bench lint docs clean
 
@@ -26,14 +27,25 @@ $(FONT_STAMP): $(STAMP)
 	fi
 	@touch $(FONT_STAMP)
 
+# The gallery's tests run its pages in headless Chromium (SwiftShader WebGL2) and check every
+# shader with glslangValidator; without these packages those tests skip, naming the package.
+$(BROWSER_STAMP): $(STAMP)
+	@if ! { command -v chromium && command -v chromedriver && command -v glslangValidator; } \
+	     >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium, chromium-driver and glslang-tools"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver glslang-tools) \
+	    >/dev/null 2>&1 || echo "browser not installed: the gallery's browser tests will skip"; \
+	fi
+	@touch $(BROWSER_STAMP)
+
 run: setup
 	$(BIN)/selforg tour
 
-test: setup
+test: setup $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -q
 
-bench: setup
-	@for m in soup nca logic icl rd mesh crn mplp sweep; do \
+bench: setup $(BROWSER_STAMP)
+	@for m in soup nca logic icl rd mesh crn mplp sweep gallery; do \
 	  if [ -f benchmarks/$$m.py ]; then $(BIN)/python -m benchmarks.$$m || exit 1; fi; \
 	done
 

@@ -38,6 +38,7 @@ SYSTEMS: dict[str, str] = {
 # Commands that are not systems.
 TOOLS: dict[str, str] = {
     "tour": "the main job: a short real demonstration of every system, as a web page",
+    "gallery": "the trained models running live in a web browser (WebGL2)",
     "data": "built-in exemplar images and emoji targets",
     "sweep": "run any verb over a grid of seeds and settings, on Ray (local or a cluster)",
 }
@@ -57,8 +58,6 @@ def build_parser(argv: list[str]) -> Parser:
             module = "selforg.tour" if name == "tour" else f"selforg.{name}.cli"
             if name == "data":
                 module = "selforg.core.data_cli"
-            if name == "sweep":
-                module = "selforg.sweep.cli"
             importlib.import_module(module).add_parser(sub)
         else:
             sub.add_parser(name, help=help_text, add_help=False)

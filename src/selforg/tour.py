@@ -19,7 +19,7 @@ from pathlib import Path
 from selforg.core.errors import BadInput
 from selforg.core.report import Media, Section, section_from_dict, section_to_dict, write_index
 
-TOUR_SYSTEMS = ("soup", "logic", "icl", "nca", "crn", "rd", "mplp", "mesh")
+TOUR_SYSTEMS = ("soup", "logic", "icl", "nca", "crn", "rd", "mplp", "mesh", "gallery")
 EXEMPLARS = ("brick", "grass", "gravel", "immunohistochemistry", "lizard", "butterfly", "mushroom")
 DATA = "data"  # the exemplars' section, first on the page
 

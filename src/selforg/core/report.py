@@ -55,6 +55,7 @@ class Section:
         seconds: wall time the part took.
         command: the command that reproduces this section (shown as a copyable line under the
             title), e.g. ``selforg tour --only soup``; "" for none.
+        links: label -> address relative to the tour folder (pages to open, e.g. the gallery).
     """
 
     title: str
@@ -63,6 +64,7 @@ class Section:
     media: list[Media] = field(default_factory=list)
     seconds: float = 0.0
     command: str = ""
+    links: dict[str, str] = field(default_factory=dict)
 
 
 def section_to_dict(s: Section) -> dict[str, Any]:
@@ -97,6 +99,10 @@ def render_section(s: Section) -> str:
         parts.append(_command(s.command))
     if s.summary:
         parts.append(f"<p>{html.escape(s.summary)}</p>")
+    if s.links:
+        parts.append('<p class="links">' + " · ".join(
+            f'<a href="{html.escape(href)}">{html.escape(label)}</a>'
+            for label, href in s.links.items()) + "</p>")
     if s.numbers:
         rows = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>"

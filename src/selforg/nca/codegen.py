@@ -233,7 +233,8 @@ def glsl_shader(q: Quantized) -> str:
     shader writes the next state to the same number of outputs (multiple render targets).
     Display: ``state0.rgb + 0.5``; texel (x, y) holds cell ``[y, x]`` of the state. One
     ``mat4`` of int8 weights per (input group, output group) and feature kind (s, p, |s|, |p|),
-    times the per-tensor scale.
+    times the per-tensor scale. The file is a complete WebGL2 fragment shader (the gallery
+    runs it as written); `glsl_seed_shader` writes the seed state into the same textures.
     """
     filters = MICRO_FILTERS[q.variant]
     c = len(filters)
@@ -243,6 +244,7 @@ def glsl_shader(q: Quantized) -> str:
         "#version 300 es",
         f"// μNCA {q.variant}: {q.nbytes} int8 parameters × per-tensor scale (arXiv 2111.13545)",
         "precision highp float;",
+        "precision highp sampler2D;  // float state: a lowp sampler would round what it reads",
         "uniform sampler2D " + ", ".join(f"state{i}" for i in range(g)) + ";",
     ]
     lines += [f"layout(location = {i}) out vec4 out{i};" for i in range(g)]
@@ -275,6 +277,48 @@ def glsl_shader(q: Quantized) -> str:
         terms = [f"    {_mat4(q.w_q[4 * k : 4 * k + 4, 4 * o : 4 * o + 4])} * {v}"
                  for k, v in enumerate(inputs)]
         lines.append(" +\n".join(terms) + ");")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+GLSL_HASH = """\
+uint hash32(uint v) {  // 'lowbias32' (C. Wellons), as in the C export and `noise`
+  v ^= v >> 16; v *= 0x7feb352du; v ^= v >> 15; v *= 0x846ca68bu; v ^= v >> 16;
+  return v;
+}"""
+
+
+def glsl_seed_shader(channels: int) -> str:
+    """A GLSL ES 3.00 fragment shader writing the seed state `noise` (bit for bit: the hash is
+    integer arithmetic and the float mapping is exact) into the ``channels/4`` outputs that
+    `glsl_shader` reads as ``state0…``.
+
+    Uniforms: ``seed`` (uint) and ``size`` (ivec2: width, height); texel (x, y) is cell [y, x].
+    """
+    if channels % 4:
+        raise BadInput(f"{channels} channels: the shader packs 4 per texture")
+    g = channels // 4
+    lines = [
+        "#version 300 es",
+        f"// μNCA seed state: hashed noise in [-0.5, 0.5), {channels} channels (selforg noise)",
+        "precision highp float;",
+        "precision highp int;",
+        "uniform uint seed;",
+        "uniform ivec2 size;",
+    ]
+    lines += [f"layout(location = {i}) out vec4 out{i};" for i in range(g)]
+    lines += [
+        GLSL_HASH,
+        "float cell(uint base, uint i) {",
+        "  return float(hash32(i ^ base) >> 8) * 5.9604644775390625e-08 - 0.5;",
+        "}",
+        "void main() {",
+        "  ivec2 c = ivec2(gl_FragCoord.xy);",
+        f"  uint base = hash32(seed), i = uint((c.y * size.x + c.x) * {channels});",
+    ]
+    for o in range(g):
+        comps = ", ".join(f"cell(base, i + {4 * o + j}u)" for j in range(4))
+        lines.append(f"  out{o} = vec4({comps});")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

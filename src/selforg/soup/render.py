@@ -50,6 +50,12 @@ def soup_image(soup: np.ndarray, lang: str, *, grid: tuple[int, int] | None = No
     return img
 
 
+def shown_programs(soup: np.ndarray, grid: tuple[int, int] | None = None) -> np.ndarray:
+    """The programs `soup_image` draws, in its order: (n, 64) uint8 (every program of a
+    spatial soup; the first ≤ 4096 otherwise)."""
+    return np.ascontiguousarray(soup if grid is not None else soup[:MAX_ROWS_SHOWN])
+
+
 def gif_frames(
     paths: list[Path], *, max_frames: int = 120, max_side: int = 720
 ) -> list[np.ndarray]:

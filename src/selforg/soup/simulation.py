@@ -18,7 +18,7 @@ import numpy as np
 
 from selforg.core.errors import BadInput, Interrupted
 from selforg.core.progress import graceful_interrupt, make_progress
-from selforg.core.runs import Run, open_run, read_checkpoint
+from selforg.core.runs import Run, atomic_write_bytes, open_run, read_checkpoint
 from selforg.soup.config import SoupConfig, validate
 from selforg.soup.engine import Engine
 from selforg.soup.metrics import (
@@ -168,7 +168,8 @@ def run(
             # The record of an earlier last epoch off the log cadence: a run started with the
             # longer length has none, and its window counters were kept for this moment.
             run.truncate_metrics("epoch", start - 1)
-            (run.path / "images" / f"epoch{start:07d}.png").unlink(missing_ok=True)
+            for ext in ("png", "bin"):
+                (run.path / "images" / f"epoch{start:07d}.{ext}").unlink(missing_ok=True)
     if on_start is not None:
         on_start(run.path, start)  # before the compiled code loads: the first output is quick
     eng = Engine(cfg)
@@ -209,10 +210,14 @@ def run(
                 run.log(rec)
                 if cfg.images:
                     from selforg.core.media import save_png
-                    from selforg.soup.render import soup_image
+                    from selforg.soup.render import shown_programs, soup_image
 
                     save_png(run.artefact("images", f"epoch{done:07d}.png"),
                              soup_image(soup, cfg.lang, grid=eng.grid))
+                    # the programs the picture shows, as bytes (the gallery's soup viewer
+                    # shows a program's text under the pointer)
+                    atomic_write_bytes(run.artefact("images", f"epoch{done:07d}.bin"),
+                                       shown_programs(soup, eng.grid).tobytes())
                 if on_log is not None:
                     on_log(rec)
                 if on_cadence:
