@@ -41,8 +41,10 @@ $(BROWSER_STAMP): $(STAMP)
 run: setup
 	$(BIN)/selforg tour
 
+# One pytest process a core: the suite is mostly XLA compiles, one core each. A test file runs
+# whole in one process, so the session fixtures (a local Ray, a headless browser) start once.
 test: setup $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=15
 
 bench: setup $(BROWSER_STAMP)
 	@for m in soup nca logic icl rd mesh crn mplp sweep gallery; do \
