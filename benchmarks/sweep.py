@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller points")
     args = ap.parse_args(argv)
-    programs, epochs = (1024, 256) if args.quick else (8192, 1024)
+    # points of several seconds each, as in a real sweep: Ray's per-point start-up (a worker
+    # process, its imports and the compiled engine loaded) is then a small part of each
+    programs, epochs = (1024, 256) if args.quick else (8192, 4096)
     import ray
 
     from selforg.sweep import SweepConfig, parse_grid, read_results, sweep
