@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from selforg.core.hashing import GLSL_HASH
 from selforg.gallery.page import Page, cell_controls
 
 #: Grid size of the page at start (the user can change it).
@@ -57,10 +58,7 @@ def brush_shader(channels: int) -> str:
     ]
     lines += [f"layout(location = {i}) out vec4 out{i};" for i in range(g)]
     lines += [
-        "uint hash32(uint v) {",
-        "  v ^= v >> 16; v *= 0x7feb352du; v ^= v >> 15; v *= 0x846ca68bu; v ^= v >> 16;",
-        "  return v;",
-        "}",
+        GLSL_HASH,
         "vec4 noise(uint base, uint i) {",
         "  return vec4(float(hash32(i ^ base) >> 8), float(hash32((i + 1u) ^ base) >> 8),",
         "              float(hash32((i + 2u) ^ base) >> 8), float(hash32((i + 3u) ^ base) >> 8))",

@@ -17,6 +17,7 @@ import html
 
 import numpy as np
 
+from selforg.core.hashing import GLSL_HASH
 from selforg.gallery.nca_pages import brush_shader, display_shader
 from selforg.gallery.page import Page, cell_controls
 
@@ -122,10 +123,7 @@ def seed_shader(channels: int) -> str:
     ]
     lines += [f"layout(location = {i}) out vec4 out{i};" for i in range(g)]
     lines += [
-        "uint hash32(uint v) {",
-        "  v ^= v >> 16; v *= 0x7feb352du; v ^= v >> 15; v *= 0x846ca68bu; v ^= v >> 16;",
-        "  return v;",
-        "}",
+        GLSL_HASH,
         "float u01(uint k) { return (float(hash32(k) >> 8) + 0.5) * 5.9604644775390625e-08; }",
         "void main() {",
         "  vec2 c = floor(gl_FragCoord.xy), sz = vec2(size);",

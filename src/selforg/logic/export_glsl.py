@@ -20,17 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from selforg.core.hashing import GLSL_HASH, hash32
 from selforg.logic import gates
 from selforg.logic.circuit import Circuit, Netlist, netlist
 
 #: Layers (4 channels each) written by one pass.
 LAYERS_PER_PASS = 4
-
-GLSL_HASH = """\
-uint hash32(uint v) {  // 'lowbias32' (C. Wellons)
-  v ^= v >> 16; v *= 0x7feb352du; v ^= v >> 15; v *= 0x846ca68bu; v ^= v >> 16;
-  return v;
-}"""
 
 # The 16 gates on uint words, in `gates.NAMES` order.
 GLSL_EXPR: tuple[str, ...] = (
@@ -263,16 +258,6 @@ def shaders(circuit: Circuit) -> Shaders:
 
 # --- the page's random numbers, in NumPy (the test reference) --------------------------------
 
-def _hash32(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v).astype(np.uint32)
-    v ^= v >> np.uint32(16)
-    v *= np.uint32(0x7FEB352D)
-    v ^= v >> np.uint32(15)
-    v *= np.uint32(0x846CA68B)
-    v ^= v >> np.uint32(16)
-    return v
-
-
 def step_seed(seed: int, step: int) -> int:
     """The ``stepSeed`` of step `step` (0-based) of a run seeded with `seed`."""
     return (seed * 0x9E3779B9 + step) % 2**32
@@ -285,14 +270,14 @@ def fire_threshold(rate: float) -> int:
 
 def fire_mask(height: int, width: int, seed: int, step: int, rate: float) -> np.ndarray:
     """(H, W) 0/1: the cells that fire at `step`, as the step shader draws them."""
-    base = _hash32(np.array([step_seed(seed, step)], np.uint32))[0]
+    base = hash32(np.array([step_seed(seed, step)], np.uint32))[0]
     i = np.arange(height * width, dtype=np.uint32)
-    return ((_hash32(i ^ base) >> np.uint32(8)) < fire_threshold(rate)).reshape(height, width)
+    return ((hash32(i ^ base) >> np.uint32(8)) < fire_threshold(rate)).reshape(height, width)
 
 
 def random_bits(height: int, width: int, channels: int, seed: int) -> np.ndarray:
     """(H, W, C) 0/1 uint8: the page's random start, bit = top bit of
     ``hash32(hash32(seed) ^ i)``, ``i = (y·W + x)·C + c``."""
-    base = _hash32(np.array([seed], np.uint32))[0]
+    base = hash32(np.array([seed], np.uint32))[0]
     i = np.arange(height * width * channels, dtype=np.uint32)
-    return (_hash32(i ^ base) >> np.uint32(31)).astype(np.uint8).reshape(height, width, channels)
+    return (hash32(i ^ base) >> np.uint32(31)).astype(np.uint8).reshape(height, width, channels)

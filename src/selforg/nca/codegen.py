@@ -31,6 +31,7 @@ import numpy as np
 from selforg.core.config import to_dict
 from selforg.core.errors import BadInput
 from selforg.core.grid import KERNELS
+from selforg.core.hashing import GLSL_HASH, hash32
 from selforg.core.runs import atomic_write_bytes, open_run
 from selforg.nca import int8 as qz
 from selforg.nca.config import ExportConfig, QuantizeConfig
@@ -45,26 +46,15 @@ _KIND = {"lap": 0, "sobel_x": 1, "sobel_y": 2}
 _KERNELS = np.stack([KERNELS[name] for name in _KIND])
 
 
-def _hash32(v: np.ndarray) -> np.ndarray:
-    """The 'lowbias32' integer hash (C. Wellons) on uint32 arrays (wrapping arithmetic)."""
-    v = v.astype(np.uint32)
-    v ^= v >> np.uint32(16)
-    v *= np.uint32(0x7FEB352D)
-    v ^= v >> np.uint32(15)
-    v *= np.uint32(0x846CA68B)
-    v ^= v >> np.uint32(16)
-    return v
-
-
 def noise(height: int, width: int, channels: int, seed: int) -> np.ndarray:
     """The exported seed state ``(H, W, C)`` float32 in [−0.5, 0.5): the value of channel c of
     cell (y, x) is ``(hash(hash(seed) ^ i) >> 8) · 2⁻²⁴ − 0.5`` with ``i = (y·W + x)·C + c``
     (exact in float32; the C program computes the same numbers)."""
     if not 0 <= seed < 2**32:
         raise BadInput(f"seed {seed}: must be in 0..2^32-1")
-    base = _hash32(np.array([seed], np.uint64).astype(np.uint32))[0]
+    base = hash32(np.array([seed], np.uint64).astype(np.uint32))[0]
     i = np.arange(height * width * channels, dtype=np.uint32)
-    h = _hash32(i ^ base) >> np.uint32(8)
+    h = hash32(i ^ base) >> np.uint32(8)
     u = h.astype(np.float32) * np.float32(2.0**-24) - np.float32(0.5)
     return u.reshape(height, width, channels)
 
@@ -279,13 +269,6 @@ def glsl_shader(q: Quantized) -> str:
         lines.append(" +\n".join(terms) + ");")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-GLSL_HASH = """\
-uint hash32(uint v) {  // 'lowbias32' (C. Wellons), as in the C export and `noise`
-  v ^= v >> 16; v *= 0x7feb352du; v ^= v >> 15; v *= 0x846ca68bu; v ^= v >> 16;
-  return v;
-}"""
 
 
 def glsl_seed_shader(channels: int) -> str:
