@@ -17,6 +17,7 @@ import html
 
 import numpy as np
 
+from selforg.core.hashing import GLSL_HASH
 from selforg.gallery.page import Page
 
 #: Texels per row of the per-vertex and per-edge textures.
@@ -24,10 +25,18 @@ TW = 64
 #: The meshes a page offers beside the one the rule was trained on.
 EXTRA_MESHES = ("torus", "capsule")
 
-_HASH = """\
-uint hash32(uint v) {
-  v ^= v >> 16; v *= 0x7feb352du; v ^= v >> 15; v *= 0x846ca68bu; v ^= v >> 16;
-  return v;
+# The four state outputs and the seed noise, shared by the seed and brush shaders: uniform in
+# [0, 0.1) per vertex and channel, from the one integer hash of the C export and `noise`.
+_NOISE = """\
+layout(location = 0) out vec4 out0;
+layout(location = 1) out vec4 out1;
+layout(location = 2) out vec4 out2;
+layout(location = 3) out vec4 out3;
+""" + GLSL_HASH + """
+vec4 u(uint base, uint i) {
+  return vec4(float(hash32(i ^ base) >> 8), float(hash32((i + 1u) ^ base) >> 8),
+              float(hash32((i + 2u) ^ base) >> 8), float(hash32((i + 3u) ^ base) >> 8))
+         * 5.9604644775390625e-09;
 }"""
 
 
@@ -112,7 +121,7 @@ layout(location = 0) out vec4 out0;
 layout(location = 1) out vec4 out1;
 layout(location = 2) out vec4 out2;
 layout(location = 3) out vec4 out3;
-{_HASH}
+{GLSL_HASH}
 void main() {{
   ivec2 c = ivec2(gl_FragCoord.xy);
   int i = c.y * {TW} + c.x;
@@ -159,16 +168,7 @@ def seed_shader() -> str:
     """Uniform noise in [0, 0.1) per vertex and channel (the authors' seed), from `seed`."""
     return _HEAD.format(title="Mesh NCA seed: uniform noise in [0, 0.1)") + f"""\
 uniform uint seed;
-layout(location = 0) out vec4 out0;
-layout(location = 1) out vec4 out1;
-layout(location = 2) out vec4 out2;
-layout(location = 3) out vec4 out3;
-{_HASH}
-vec4 u(uint base, uint i) {{
-  return vec4(float(hash32(i ^ base) >> 8), float(hash32((i + 1u) ^ base) >> 8),
-              float(hash32((i + 2u) ^ base) >> 8), float(hash32((i + 3u) ^ base) >> 8))
-         * 5.9604644775390625e-09;
-}}
+{_NOISE}
 void main() {{
   ivec2 c = ivec2(gl_FragCoord.xy);
   uint base = hash32(seed), i = uint(c.y * {TW} + c.x) * 16u;
@@ -187,16 +187,7 @@ uniform vec2 centre, view;
 uniform float radius;
 uniform int mode;
 uniform uint seed;
-layout(location = 0) out vec4 out0;
-layout(location = 1) out vec4 out1;
-layout(location = 2) out vec4 out2;
-layout(location = 3) out vec4 out3;
-{_HASH}
-vec4 u(uint base, uint i) {{
-  return vec4(float(hash32(i ^ base) >> 8), float(hash32((i + 1u) ^ base) >> 8),
-              float(hash32((i + 2u) ^ base) >> 8), float(hash32((i + 3u) ^ base) >> 8))
-         * 5.9604644775390625e-09;
-}}
+{_NOISE}
 void main() {{
   ivec2 c = ivec2(gl_FragCoord.xy);
   vec4 p = mvp * vec4(texelFetch(positions, c, 0).xyz, 1.0);
