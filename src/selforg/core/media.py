@@ -1,7 +1,8 @@
 """Images in and out: built-in exemplars, emoji targets, PNG, GIF, MP4, grids and plots.
 
 Images are float32 arrays ``(H, W, C)`` with values in [0, 1], ``C`` = 1, 3 or 4 (RGBA with
-straight, not premultiplied, alpha). Built-in exemplars are scikit-image's bundled images and
+straight, not premultiplied, alpha). Built-in exemplars are scikit-image's bundled images, the
+procedural patterns of `selforg.core.patterns` (dots, stripes, cells, maze) and
 the emoji of `EMOJI`, packaged as the PNGs the Noto Color Emoji font renders (``core/emoji/``,
 SIL Open Font License 1.1, notice beside them; `selforg.core.emoji_render` makes them again),
 so built-in names never depend on a system font and nothing needs a download. Any other emoji
@@ -20,6 +21,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from selforg.core.errors import BadInput
+from selforg.core.patterns import PATTERNS
+from selforg.core.patterns import draw as draw_pattern
 
 # scikit-image images that ship with the package (no download).
 SKIMAGE_BUILTINS: dict[str, str] = {
@@ -80,6 +83,7 @@ def emoji_font_path() -> Path | None:
 def list_builtins() -> dict[str, str]:
     """Built-in image names and a short description of each."""
     names = dict(SKIMAGE_BUILTINS)
+    names.update(PATTERNS)
     for name, char in EMOJI.items():
         names[name] = f"emoji {char} (RGBA 128², Noto Color Emoji)"
     return names
@@ -292,6 +296,8 @@ def load_image(
         import skimage.data
 
         img = _as_float(getattr(skimage.data, name)())
+    elif name in PATTERNS and not Path(name).is_file():
+        img = draw_pattern(name)
     elif (name in EMOJI or _is_emoji_text(name)) and not Path(name).is_file():
         img = load_emoji(name)
     else:
