@@ -22,6 +22,7 @@ without waiting for them, which keeps an accelerator busy.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 from collections import deque
@@ -114,10 +115,14 @@ def _initial_status(metrics_shape: dict[str, Any]) -> dict[str, Any]:
     return {"bad_step": jnp.int32(-1), "bad": zeros, "stop_step": jnp.int32(-1), "stop": zeros}
 
 
+@functools.lru_cache(maxsize=8)
 def _guard(step_fn: StepFn, stop_at_zero: str | None) -> Callable[..., Any]:
     """One jitted step: run `step_fn`, keep the old state unless everything is finite (and the
     run has not already stopped), and note the first bad step / the first step whose
-    `stop_at_zero` metric is 0 in the carried status."""
+    `stop_at_zero` metric is 0 in the carried status.
+
+    Cached on the step function: a trainer that hands the same `step_fn` again (mplp's
+    `make_step` does, per configuration) reuses the compiled guard."""
 
     @eqx.filter_jit
     def guarded(state: Any, step: Any, status: dict[str, Any]) -> Any:

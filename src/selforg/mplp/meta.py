@@ -11,6 +11,8 @@ tasks, trains MAML's initialisation (SGD 0.05 for the inner steps, held-out loss
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +120,21 @@ def sgd_rollout(net: NetSpec, w: Any, xs: jax.Array, ys: jax.Array, lr: float) -
     return jax.lax.scan(body, w, (xs, ys))[0]
 
 
-def make_step(cfg: TrainConfig, template: Protocol):
-    """The meta-step ``(state, step) -> (state, metrics)`` for `core.train.train_loop`."""
+def make_step(cfg: TrainConfig, template: Protocol | None = None):
+    """The meta-step ``(state, step) -> (state, metrics)`` for `core.train.train_loop`.
+
+    One function object per configuration (the run's length and logging cadence aside), so
+    that runs of one process with the same settings (a run and its resumption, a notebook's
+    second call) share the compiled step. `template` is accepted for the callers that build
+    it anyway; the step takes only its static fields, which `cfg` fixes.
+    """
+    del template
+    return _make_step(dataclasses.replace(cfg, iterations=1, log_every=1, checkpoint_every=1))
+
+
+@functools.lru_cache(maxsize=8)
+def _make_step(cfg: TrainConfig):
+    template = fresh_protocol(cfg)
     net = net_of(cfg)
     opt = optax.adam(cfg.lr)
     base = jax.random.fold_in(jax.random.key(cfg.seed), 4)

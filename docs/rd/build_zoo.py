@@ -1,0 +1,145 @@
+"""Make the rd zoo from training runs: copy each run's model into the package, measure it
+(`selforg rd eval`, the wavelength under D and 4·D), write ``index.json`` and the contact sheet
+``docs/rd/zoo_textures.png`` (exemplar | at the training horizon | at 10× | 10× on a 128² grid).
+
+    python docs/rd/build_zoo.py NAME=RUN_DIR [NAME=RUN_DIR ...] [--sheet-only]
+
+Each NAME's description and command come from `ENTRIES`; the run's config must be the one the
+command makes (the zoo tests check it). The README table is written to stdout, to paste.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from selforg.cli import build_parser
+from selforg.core import media
+from selforg.core.config import to_dict
+from selforg.nca.images import load_exemplar
+from selforg.rd.config import EvalConfig
+from selforg.rd.evaluation import evaluate
+from selforg.rd.rollout import simulate
+from selforg.rd.spectrum import dominant_wavelength
+from selforg.rd.store import load_model, zoo_dir, zoo_index
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ENTRIES: dict[str, tuple[str, str]] = {
+    "dots": ("regular: polka dots (the built-in 'dots' pattern), 48² grid",
+             "selforg rd train dots --size 48 --exemplar-size 128 --iterations 2000"),
+    "stripes": ("stripy: wavy bands (the built-in 'stripes' pattern), 48² grid",
+                "selforg rd train stripes --size 48 --exemplar-size 128 --iterations 1500"),
+    "maze": ("random: a labyrinth (the built-in 'maze' pattern), 48² grid",
+             "selforg rd train maze --size 48 --exemplar-size 128 --iterations 1500"),
+    "cells": ("cellular: Voronoi cells with dark borders (the built-in 'cells' pattern), 48² grid",
+              "selforg rd train cells --size 48 --exemplar-size 128 --iterations 1500"),
+    "brick": ("regular: skimage 'brick' wall, 64² grid",
+              "selforg rd train brick --iterations 2000"),
+}
+
+
+def _seconds(run: Path) -> int:
+    last = None
+    for line in (run / "metrics.jsonl").read_text().splitlines():
+        if line.strip():
+            last = json.loads(line)
+    return int(round(last["elapsed_s"])) if last else 0
+
+
+def add(name: str, run: Path) -> dict:
+    description, command = ENTRIES[name]
+    argv = shlex.split(command)
+    args = build_parser(argv[1:]).parse_args(argv[1:])
+    want = to_dict(args.make_config(args))
+    loaded = load_model(run)
+    got = to_dict(loaded.config)
+    if got != want:
+        raise SystemExit(f"{run}: its config is not what `{command}` makes")
+    shutil.copyfile(run / "model.npz", zoo_dir() / f"{name}.npz")
+    ev = evaluate(EvalConfig(model=str(run))).as_dict()
+    lengths = {}
+    steps = 10 * loaded.config.max_steps
+    for label, scale in (("D", 1.0), ("4D", 4.0)):
+        state, _ = simulate(loaded.model, size=(128, 128), steps=steps, every=steps, dmap=scale)
+        lengths[label] = round(dominant_wavelength(np.asarray(loaded.model.rgb(state))), 2)
+    lengths["ratio"] = round(lengths["4D"] / lengths["D"], 3)
+    return {
+        "file": f"{name}.npz",
+        "description": description,
+        "command": command,
+        "eval_command": f"selforg rd eval zoo:{name}",
+        "config": want,
+        "iterations": loaded.config.iterations,
+        "train_seconds": _seconds(run),
+        "eval": {k: round(v, 6) if isinstance(v, float) else v for k, v in ev.items()
+                 if k in ("horizon", "distance_horizon", "distance_10x", "floor", "ceiling")},
+        "structure": {k: round(v, 4) for k, v in (ev.get("structure") or {}).items()},
+        "chroma": {k: round(v, 4) for k, v in (ev.get("chroma") or {}).items()},
+        "wavelength_128": lengths,
+    }
+
+
+def sheet(index: dict, path: Path) -> None:
+    """exemplar crop | horizon | 10× horizon | 10× on 128² (2× upscaled small grids)."""
+    rows = []
+    side = 128
+    for name, e in index.items():
+        m = load_model(f"zoo:{name}")
+        cfg = m.config
+        ex = load_exemplar(cfg.exemplar, cfg.exemplar_size)
+        crop = media.resize(ex[:side, :side], side) if ex.shape[0] >= side else \
+            media.resize(ex, side)
+        h = cfg.max_steps
+        _, f1 = simulate(m.model, size=(cfg.size, cfg.size), steps=10 * h, every=h)
+        _, big = simulate(m.model, size=(side, side), steps=10 * h, every=10 * h)
+        tiles = [crop, media.resize(f1[1], side), media.resize(f1[-1], side), big[-1]]
+        rows.append(np.concatenate([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=1.0)
+                                    for t in tiles], axis=1))
+    media.save_png(path, np.concatenate(rows, axis=0))
+
+
+def readme_rows(index: dict) -> str:
+    out = []
+    for name, e in index.items():
+        ev, s, w = e["eval"], e.get("structure", {}), e["wavelength_128"]
+        out.append(
+            f"| zoo:{name} | {e['config']['exemplar']} ({e['config']['size']}² grid) |"
+            f" {e['iterations']} | {round(e['train_seconds'] / 60)} min |"
+            f" {ev['distance_horizon']:.4f} | {ev['distance_10x']:.4f} | {ev['floor']:.4f} |"
+            f" {ev['ceiling']:.4f} | {s.get('distance_10x', float('nan')):.2f} |"
+            f" {s.get('floor', float('nan')):.2f} | {e.get('chroma', {}).get('model', 0):.3f} |"
+            f" {e.get('chroma', {}).get('exemplar', 0):.3f} |"
+            f" {w['D']} | {w['4D']} | {w['ratio']:.2f} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="*", help="NAME=RUN_DIR")
+    ap.add_argument("--only", nargs="*", help="keep only these names in the index, in order")
+    ap.add_argument("--sheet-only", action="store_true")
+    args = ap.parse_args()
+    index = zoo_index()
+    for spec in args.runs:
+        name, run = spec.split("=", 1)
+        index[name] = add(name, Path(run))
+        print(f"{name}: {json.dumps(index[name]['eval'])}", flush=True)
+    if args.only:
+        for gone in set(index) - set(args.only):
+            (zoo_dir() / index[gone]["file"]).unlink(missing_ok=True)
+        index = {n: index[n] for n in args.only}
+    if not args.sheet_only:
+        (zoo_dir() / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False)
+                                              + "\n", encoding="utf-8")
+    sheet(index, ROOT / "docs" / "rd" / "zoo_textures.png")
+    print(readme_rows(index))
+
+
+if __name__ == "__main__":
+    main()
