@@ -1,8 +1,9 @@
 """Make the rd zoo from training runs: copy each run's model into the package, measure it
-(`selforg rd eval`, the wavelength under D and 4·D), write ``index.json`` and the contact sheet
-``docs/rd/zoo_textures.png`` (exemplar | at the training horizon | at 10× | 10× on a 128² grid).
+(`selforg rd eval`, the wavelength under D and 4·D), write ``index.json``, the contact sheet
+``docs/rd/zoo_textures.png`` (exemplar | at the training horizon | at 10× | 10× on a 128² grid)
+and the diffusion figures (`figures`).
 
-    python docs/rd/build_zoo.py NAME=RUN_DIR [NAME=RUN_DIR ...] [--sheet-only]
+    python docs/rd/build_zoo.py NAME=RUN_DIR [NAME=RUN_DIR ...] [--only NAME ...] [--ramp NAME]
 
 Each NAME's description and command come from `ENTRIES`; the run's config must be the one the
 command makes (the zoo tests check it). The README table is written to stdout, to paste.
@@ -22,8 +23,9 @@ from selforg.cli import build_parser
 from selforg.core import media
 from selforg.core.config import to_dict
 from selforg.nca.images import load_exemplar
-from selforg.rd.config import EvalConfig
+from selforg.rd.config import EvalConfig, RunConfig
 from selforg.rd.evaluation import evaluate
+from selforg.rd.play import run_map
 from selforg.rd.rollout import simulate
 from selforg.rd.spectrum import dominant_wavelength
 from selforg.rd.store import load_model, zoo_dir, zoo_index
@@ -89,7 +91,7 @@ def sheet(index: dict, path: Path) -> None:
     """exemplar crop | horizon | 10× horizon | 10× on 128² (2× upscaled small grids)."""
     rows = []
     side = 128
-    for name, e in index.items():
+    for name in index:
         m = load_model(f"zoo:{name}")
         cfg = m.config
         ex = load_exemplar(cfg.exemplar, cfg.exemplar_size)
@@ -102,6 +104,29 @@ def sheet(index: dict, path: Path) -> None:
         rows.append(np.concatenate([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=1.0)
                                     for t in tiles], axis=1))
     media.save_png(path, np.concatenate(rows, axis=0))
+
+
+def figures(index: dict, ramp: str) -> None:
+    """``diffusion_scale.png`` (each zoo rule at D and at 4·D, 128², 10× horizon) and
+    ``diffusion_ramp_<ramp>.png`` / ``diffusion_radial_<ramp>.png`` (the `ramp` rule under a
+    map from D × 1 to D × 4)."""
+    pad = ((2, 2), (2, 2), (0, 0))
+    rows = []
+    for name in index:
+        m = load_model(f"zoo:{name}")
+        steps = 10 * m.config.max_steps
+        pics = [simulate(m.model, size=(128, 128), steps=steps, every=steps, dmap=c)[1][-1]
+                for c in (1.0, 4.0)]
+        rows.append(np.concatenate([np.pad(p, pad, constant_values=1.0) for p in pics], 1))
+    media.save_png(ROOT / "docs" / "rd" / "diffusion_scale.png", np.concatenate(rows, 0))
+    m = load_model(f"zoo:{ramp}")
+    steps = 10 * m.config.max_steps
+    for kind, size in (("ramp", (96, 320)), ("radial", (192, 192))):
+        rc = RunConfig(model=f"zoo:{ramp}", size=size, diffusion_map=kind, map_max=4.0)
+        _, frames = simulate(m.model, size=size, steps=steps, every=steps,
+                             dmap=run_map(rc, size))
+        media.save_png(ROOT / "docs" / "rd" / f"diffusion_{kind}_{ramp}.png",
+                       media.upscale(frames[-1], 2))
 
 
 def readme_rows(index: dict) -> str:
@@ -124,6 +149,7 @@ def main() -> None:
     ap.add_argument("runs", nargs="*", help="NAME=RUN_DIR")
     ap.add_argument("--only", nargs="*", help="keep only these names in the index, in order")
     ap.add_argument("--sheet-only", action="store_true")
+    ap.add_argument("--ramp", default="dots", help="the rule shown under the diffusion maps")
     args = ap.parse_args()
     index = zoo_index()
     for spec in args.runs:
@@ -138,6 +164,7 @@ def main() -> None:
         (zoo_dir() / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False)
                                               + "\n", encoding="utf-8")
     sheet(index, ROOT / "docs" / "rd" / "zoo_textures.png")
+    figures(index, args.ramp)
     print(readme_rows(index))
 
 
