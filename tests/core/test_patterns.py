@@ -29,14 +29,15 @@ def test_pattern_tiles_seamlessly(name):
 
 def test_dots_and_stripes_have_their_period():
     """The dominant horizontal frequency of stripes is 512/32 = 16 cycles; the dots' lattice
-    spacing is 32 px along a row."""
+    has 11 discs along a row, which cover about a fifth of the image."""
     g = texture_judge.luminance(patterns.draw("stripes"))
     row_power = np.abs(np.fft.rfft(g - g.mean(), axis=1)).mean(axis=0)
     assert int(np.argmax(row_power[1:])) + 1 == 16
     d = texture_judge.luminance(patterns.draw("dots"))
-    row = d[int(0.5 * 512 / 18)]  # through the centres of the first row of discs
+    row = d[int(0.5 * 512 / 12)]  # through the centres of the first row of discs
     power = np.abs(np.fft.rfft(row - row.mean()))
-    assert int(np.argmax(power[1:])) + 1 == 16
+    assert int(np.argmax(power[1:])) + 1 == 11
+    assert 0.17 < np.mean(d > 0.6) < 0.25
 
 
 def test_cells_have_thin_dark_borders_and_maze_is_isotropic():

@@ -72,21 +72,23 @@ def _voronoi_border_distance(sites: np.ndarray) -> np.ndarray:
 
 
 def dots() -> np.ndarray:
-    """Cream discs (radius 11) on red, on a hexagonal lattice of spacing 32 px."""
+    """Cream discs (radius 11.5 px) on red, on a hexagonal lattice of 11 × 12 discs.
+
+    The discs cover a fifth of the plane: at about half, a Turing pattern of the same period
+    forms stripes as readily as spots, and a rule learned from it draws a labyrinth.
+    """
     y, x = _grid()
-    spacing = 32.0
-    row_h = spacing * np.sqrt(3.0) / 2.0
-    rows = int(round(SIZE / row_h))  # 18 rows: the lattice closes on the torus to 1.5%
-    row_h = SIZE / rows
+    cols, rows = 11, 12  # an even row count: the offset rows close on the torus
+    spacing, row_h = SIZE / cols, SIZE / rows
     dist = np.full((SIZE, SIZE), np.inf)
     for r in range(rows):
         cy = (r + 0.5) * row_h
         offset = 0.5 * spacing * (r % 2)
-        for c in range(SIZE // int(spacing)):
-            cx = c * spacing + offset + spacing / 4
+        for c in range(cols):
+            cx = (c + 0.25) * spacing + offset
             d = np.hypot(_periodic_distance(y - cy), _periodic_distance(x - cx))
             dist = np.minimum(dist, d)
-    return _mix(_smooth_edge(dist - 11.0), (0.96, 0.91, 0.78), (0.78, 0.16, 0.18))
+    return _mix(_smooth_edge(dist - 11.5), (0.96, 0.91, 0.78), (0.78, 0.16, 0.18))
 
 
 def stripes() -> np.ndarray:
@@ -105,7 +107,8 @@ def cells() -> np.ndarray:
 
 
 def maze() -> np.ndarray:
-    """A random labyrinth: the zero set of band-limited noise, drawn as dark lines 8 px wide."""
+    """A random labyrinth: the zero set of band-limited noise (wavelength 32 px), drawn as dark
+    lines 8 px wide: half the area, the balance at which a Turing pattern forms stripes."""
     rng = np.random.default_rng(11)
     ky = np.fft.fftfreq(SIZE)[:, None] * SIZE
     kx = np.fft.fftfreq(SIZE)[None, :] * SIZE
