@@ -36,7 +36,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dots": ("regular: polka dots (the built-in 'dots' pattern), 48² grid",
              "selforg rd train dots --size 48 --exemplar-size 128 --iterations 2000"),
     "stripes": ("stripy: wavy bands (the built-in 'stripes' pattern), 48² grid",
-                "selforg rd train stripes --size 48 --exemplar-size 128 --iterations 1500"),
+                "selforg rd train stripes --size 48 --exemplar-size 128 --iterations 1200"),
     "maze": ("random: a labyrinth (the built-in 'maze' pattern), 48² grid",
              "selforg rd train maze --size 48 --exemplar-size 128 --iterations 1500"),
     "cells": ("cellular: Voronoi cells with dark borders (the built-in 'cells' pattern), 48² grid",

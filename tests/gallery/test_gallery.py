@@ -146,7 +146,9 @@ def test_index_links_every_page(gallery):
         gallery / "nca-gravel.step.frag").read_text()
     for name in ("life", "checkerboard", "checkerboard-async", "lizard", "colors"):
         assert (gallery / f"logic-{name}.html").is_file()
-    for name in ("brick", "grass", "gravel", "immunohistochemistry"):
+    from selforg.rd.store import zoo_index as rd_zoo
+
+    for name in rd_zoo():
         assert (gallery / f"rd-{name}.html").is_file()
     for name in ("brick", "brick-ico4", "immunohistochemistry"):
         assert (gallery / f"mesh-{name}.html").is_file()
@@ -191,12 +193,15 @@ def test_rd_page_matches_numpy(browser, gallery, tmp_path_factory):
     from selforg.gallery.rd_pages import numpy_step
     from selforg.rd.store import load_model
 
-    m = load_model("zoo:brick").model
+    from selforg.rd.store import zoo_index
+
+    name = next(iter(zoo_index()))
+    m = load_model(f"zoo:{name}").model
     w1, b1, w2 = (np.asarray(a, np.float32) for a in (m.w1, m.b1, m.w2))
     d = np.asarray(m.diffusion(), np.float32)
     w, h, steps = 24, 16, 16
     x = (np.random.default_rng(0).standard_normal((h, w, m.channels)) * 0.2).astype(np.float32)
-    _open(browser, gallery, "rd-brick")
+    _open(browser, gallery, f"rd-{name}")
     browser.execute_script(f"selforg.reset({{size: [{w}, {h}]}});"
                            f" selforg.setState('{base64.b64encode(x.tobytes()).decode()}');"
                            f" selforg.step({steps})")
@@ -207,7 +212,7 @@ def test_rd_page_matches_numpy(browser, gallery, tmp_path_factory):
     # the MLP's sums run in another order on the GPU: float32 rounding apart, no more
     np.testing.assert_allclose(state, x, atol=1e-5)
     browser.execute_script("selforg.reset({seed: 2, size: [64, 64]}); selforg.step(8)")
-    _shot(browser, tmp_path_factory, "rd-brick")
+    _shot(browser, tmp_path_factory, f"rd-{name}")
     assert not _console_errors(browser)
 
 

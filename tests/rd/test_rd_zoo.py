@@ -68,7 +68,7 @@ def test_four_times_the_diffusion_doubles_the_wavelength():
     assert 1.6 <= ratio <= 2.4, (lengths, ratio)
 
 
-WAVELENGTH_MODEL = next((n for n in ("brick", *INDEX) if n in INDEX), None)
+WAVELENGTH_MODEL = next((n for n in ("dots", *INDEX) if n in INDEX), None)
 
 
 def test_zoo_numbers_are_what_eval_says():

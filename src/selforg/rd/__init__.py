@@ -11,7 +11,7 @@ patch sliced-Wasserstein loss, run folders).
 
 Example:
     >>> from selforg import rd
-    >>> res = rd.run(rd.RunConfig(model="zoo:brick", size=(96, 96), steps=300,
+    >>> res = rd.run(rd.RunConfig(model="zoo:dots", size=(96, 96), steps=300,
     ...                           diffusion_map="ramp"))
     >>> res.wavelength  # cells per period of the final pattern
     >>> gs = rd.gray_scott(rd.GrayScottConfig(preset="spots", size=64, steps=2000))

@@ -78,7 +78,7 @@ class RunConfig:
         png, gif, mp4: extra copies of the final image / the frames.
     """
 
-    model: str = "zoo:brick"
+    model: str = "zoo:dots"
     size: tuple[int, int] | None = None
     steps: int = 1000
     every: int = 10
@@ -101,7 +101,7 @@ class EvalConfig:
         samples: rollouts averaged.
     """
 
-    model: str = "zoo:brick"
+    model: str = "zoo:dots"
     seed: int = 0
     samples: int = 2
 

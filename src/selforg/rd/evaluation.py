@@ -94,7 +94,7 @@ def evaluate(cfg: EvalConfig, *, out: str | Path | None = None,
     """Evaluate ``cfg.model`` (``zoo:<name>`` or a run folder).
 
     Example:
-        >>> evaluate(EvalConfig(model="zoo:brick")).distance_10x  # doctest: +SKIP
+        >>> evaluate(EvalConfig(model="zoo:dots")).distance_10x  # doctest: +SKIP
     """
     del out, quiet
     loaded = load_model(cfg.model)

@@ -71,7 +71,7 @@ def run(cfg: RunConfig, *, out: str | Path | None = None, quiet: bool = True,
             explicit step is unstable.
 
     Example:
-        >>> res = run(RunConfig(model="zoo:brick", steps=100, size=(48, 48)))  # doctest: +SKIP
+        >>> res = run(RunConfig(model="zoo:dots", steps=100, size=(48, 48)))  # doctest: +SKIP
         >>> res.files[0].name
         'final.png'
     """
