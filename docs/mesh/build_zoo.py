@@ -54,7 +54,7 @@ def main(name: str, run: str, description: str, command: str) -> None:
     shutil.copyfile(run_dir / "model.npz", zoo_dir() / f"{name}.npz")
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()
                if line.strip()]
-    ev = evaluate(EvalConfig(model=f"zoo:{name}")).as_dict()
+    ev = evaluate(EvalConfig(model=str(run_dir))).as_dict()
     ev.pop("source", None)
     index = zoo_index()
     index[name] = {

@@ -33,16 +33,15 @@ from selforg.rd.store import load_model, zoo_dir, zoo_index
 ROOT = Path(__file__).resolve().parents[2]
 
 ENTRIES: dict[str, tuple[str, str]] = {
-    "dots": ("regular: polka dots (the built-in 'dots' pattern), 48² grid",
-             "selforg rd train dots --size 48 --exemplar-size 128 --iterations 2000"),
-    "stripes": ("stripy: wavy bands (the built-in 'stripes' pattern), 48² grid",
-                "selforg rd train stripes --size 48 --exemplar-size 128 --iterations 1200"),
+    "dots": ("regular: polka dots (the built-in 'dots' pattern at 96 px), 48² grid",
+             "selforg rd train dots --size 48 --exemplar-size 96 --iterations 2000"),
     "maze": ("random: a labyrinth (the built-in 'maze' pattern), 48² grid",
              "selforg rd train maze --size 48 --exemplar-size 128 --iterations 1500"),
-    "cells": ("cellular: Voronoi cells with dark borders (the built-in 'cells' pattern), 48² grid",
-              "selforg rd train cells --size 48 --exemplar-size 128 --iterations 1500"),
-    "brick": ("regular: skimage 'brick' wall, 64² grid",
-              "selforg rd train brick --iterations 2000"),
+    "stripes": ("stripy: wavy bands (the built-in 'stripes' pattern), 48² grid",
+                "selforg rd train stripes --size 48 --exemplar-size 128 --iterations 1200"),
+    "cells": ("cellular: Voronoi cells with dark borders (the built-in 'cells' pattern at"
+              " 96 px), 48² grid",
+              "selforg rd train cells --size 48 --exemplar-size 96 --iterations 1500"),
 }
 
 
@@ -129,19 +128,54 @@ def figures(index: dict, ramp: str) -> None:
                        media.upscale(frames[-1], 2))
 
 
-def readme_rows(index: dict) -> str:
-    out = []
+HEADER = """# rd zoo: learned reaction-diffusion textures
+
+Each file is the rule alone (8,320 float parameters: w1 32×128, b1 128, w2 128×32; D is the
+fixed log-spaced spread d_min..d_max of its config), a core checkpoint loaded by
+`selforg rd run zoo:NAME`. `index.json` holds each model's full config, the command that
+trained it, its training time and its `selforg rd eval` numbers. `docs/rd/build_zoo.py` makes
+this folder from the training runs.
+
+The exemplars are the pattern classes of the paper's figure (polka-dotted, lined, a random
+labyrinth, cellular), drawn by `selforg.core.patterns` (`selforg data list`), at a scale
+where their period is 8–9 px: the period that the default diffusion spread (0.025..0.25)
+forms within a training rollout.
+
+Columns: `distance_*` is the evaluation texture distance of `nca eval` (patch sliced
+Wasserstein, fixed projections) after the training horizon (the longest training rollout) and
+after 10× that, from random blobs; `floor` is a random crop of the exemplar itself, `ceiling`
+uniform noise. `structure` is the second judge (`selforg.core.texture_judge`: log power
+shares over scales and orientations) at 10× the horizon, beside the exemplar's own crops
+(`floor`) and those crops turned by 90° (`rot`): a rule whose every part is isotropic picks no
+global orientation, so `rot` is its bar on an oriented exemplar. `chroma` is the mean chroma
+of the texture and the exemplar's. `λ(D)`, `λ(4D)`: dominant wavelength (cells, first moment
+of the radial power spectrum, 128² grid, 10× horizon) with every D scaled by 1 and by 4; the
+PDE predicts a ratio of 2.
+
+The contact sheet (exemplar | at the training horizon | at 10× | at 10× on a 128² grid) is
+`docs/rd/zoo_textures.png` in the repository.
+
+"""
+COLUMNS = ("model", "exemplar", "iterations", "train time", "distance_horizon", "distance_10x",
+           "floor", "ceiling", "structure", "floor", "rot", "chroma", "exemplar chroma", "λ(D)",
+           "λ(4D)", "ratio")
+
+
+def readme(index: dict) -> str:
+    rows = []
     for name, e in index.items():
-        ev, s, w = e["eval"], e.get("structure", {}), e["wavelength_128"]
-        out.append(
+        ev, s, w, c = e["eval"], e.get("structure", {}), e["wavelength_128"], e["chroma"]
+        rows.append(
             f"| zoo:{name} | {e['config']['exemplar']} ({e['config']['size']}² grid) |"
             f" {e['iterations']} | {round(e['train_seconds'] / 60)} min |"
             f" {ev['distance_horizon']:.4f} | {ev['distance_10x']:.4f} | {ev['floor']:.4f} |"
-            f" {ev['ceiling']:.4f} | {s.get('distance_10x', float('nan')):.2f} |"
-            f" {s.get('floor', float('nan')):.2f} | {e.get('chroma', {}).get('model', 0):.3f} |"
-            f" {e.get('chroma', {}).get('exemplar', 0):.3f} |"
+            f" {ev['ceiling']:.4f} | {s['distance_10x']:.2f} | {s['floor']:.2f} |"
+            f" {s['rotated']:.2f} | {c['model']:.3f} | {c['exemplar']:.3f} |"
             f" {w['D']} | {w['4D']} | {w['ratio']:.2f} |")
-    return "\n".join(out)
+    cmds = "\n".join(f"- zoo:{name} — {e['description']}\n\n  ```\n  {e['command']}\n  ```\n"
+                     for name, e in index.items())
+    table = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS), *rows]
+    return HEADER + "\n".join(table) + "\n\nCommands:\n\n" + cmds
 
 
 def main() -> None:
@@ -165,7 +199,8 @@ def main() -> None:
                                               + "\n", encoding="utf-8")
     sheet(index, ROOT / "docs" / "rd" / "zoo_textures.png")
     figures(index, args.ramp)
-    print(readme_rows(index))
+    if not args.sheet_only:
+        (zoo_dir() / "README.md").write_text(readme(index), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from selforg.core.report import Media, Section
 
 MESHES = ("torus", "peanut", "capsule")
 STEPS, SIZE, FRAMES = 200, 128, 36
-# the zoo texture shown: the one whose eval stays closest to its sphere on unseen meshes
-SHOWN = "immunohistochemistry"
+# the zoo texture shown: polka dots, which read as themselves on any mesh
+SHOWN = "dots"
 
 
 def tour_part(out: Path, *, quiet: bool = True) -> Section:
