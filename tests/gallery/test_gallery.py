@@ -191,9 +191,7 @@ def test_nca_page_matches_the_c_export(browser, gallery, tmp_path_factory, name)
 
 def test_rd_page_matches_numpy(browser, gallery, tmp_path_factory):
     from selforg.gallery.rd_pages import numpy_step
-    from selforg.rd.store import load_model
-
-    from selforg.rd.store import zoo_index
+    from selforg.rd.store import load_model, zoo_index
 
     name = next(iter(zoo_index()))
     m = load_model(f"zoo:{name}").model
