@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 ENTRIES: dict[str, tuple[str, str]] = {
     "dots": ("regular: polka dots (the built-in 'dots' pattern at 96 px), 48² grid",
-             "selforg rd train dots --size 48 --exemplar-size 96 --iterations 2000"),
+             "selforg rd train dots --size 48 --exemplar-size 96 --iterations 3000"),
     "maze": ("random: a labyrinth (the built-in 'maze' pattern), 48² grid",
              "selforg rd train maze --size 48 --exemplar-size 128 --iterations 1500"),
     "stripes": ("stripy: wavy bands (the built-in 'stripes' pattern), 48² grid",
@@ -46,11 +46,16 @@ ENTRIES: dict[str, tuple[str, str]] = {
 
 
 def _seconds(run: Path) -> int:
-    last = None
+    """Training wall time, summed over the sessions of a resumed run (each one's clock starts
+    at 0 again)."""
+    total, last = 0.0, 0.0
     for line in (run / "metrics.jsonl").read_text().splitlines():
         if line.strip():
-            last = json.loads(line)
-    return int(round(last["elapsed_s"])) if last else 0
+            t = json.loads(line)["elapsed_s"]
+            if t < last:
+                total += last
+            last = t
+    return int(round(total + last))
 
 
 def add(name: str, run: Path) -> dict:
