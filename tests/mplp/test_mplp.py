@@ -230,3 +230,24 @@ def test_digits_data_first_loaded_inside_jit():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "(2, 3, 144)"
+
+
+def test_init_starts_from_another_protocols_learners(tmp_path):
+    from dataclasses import replace
+
+    from selforg.core.errors import BadInput
+    from selforg.mplp.meta import save_model
+
+    cfg = preset("sinusoid", **TINY)
+    fresh = fresh_protocol(cfg)
+    moved = jax.tree_util.tree_map(lambda a: a + 0.5, fresh.learners)
+    path = save_model(tmp_path / "p.npz", cfg, Protocol(moved, fresh.stats, cfg.message_size,
+                                                        2, "l2", False, True))
+    state = initial_state(replace(cfg, activation="step", init=str(path)))
+    for a, b in zip(jax.tree_util.tree_leaves(moved),
+                    jax.tree_util.tree_leaves(state["learners"]), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # the statistics are this run's own initial pass, not the identity the file holds
+    assert not np.allclose(np.asarray(state["stats"].std["w0"][1]), 1.0)
+    with pytest.raises(BadInput, match="do not fit"):
+        initial_state(replace(cfg, hidden=3, init=str(path)))

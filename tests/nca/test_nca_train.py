@@ -146,3 +146,28 @@ def test_best_checkpoint_holds_the_rule_alone(tmp_path):
     assert len(latest) > 2 and sum(a.nbytes for a in latest.values()) > 4 * 16 * 16 * 4
     loaded = load_model(run / "checkpoints" / "best.npz")
     assert loaded.model.w.shape == (16, 4)
+
+
+def test_init_fine_tunes_a_trained_rule(tmp_path):
+    import pytest
+
+    from selforg.core.errors import BadInput
+    from selforg.nca.grow import check_grow_config
+    from selforg.nca.store import load_model
+
+    trained, _, _ = _train(open_run("nca", "grow", CFG, out=tmp_path / "a"), 3)
+    start = init_grow_state(replace(CFG, init=str(tmp_path / "a"), pad=4))["model"]
+    fresh = init_grow_state(CFG)["model"]
+    leaves = jax.tree_util.tree_leaves
+    for a, b in zip(leaves(trained["model"]), leaves(start), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert any(not np.array_equal(np.asarray(a), np.asarray(b))
+               for a, b in zip(leaves(fresh), leaves(start), strict=True))
+    # a fine-tuned run loads without its starting model present
+    ft = open_run("nca", "grow", replace(CFG, init=str(tmp_path / "gone")), out=tmp_path / "b")
+    _train(ft, 1, CFG)
+    assert load_model(tmp_path / "b").kind == "grow"
+    with pytest.raises(BadInput, match="texture model"):
+        check_grow_config(replace(CFG, init="zoo:brick"))
+    with pytest.raises(BadInput, match="fire rate"):
+        check_grow_config(replace(CFG, init=str(tmp_path / "a"), fire_rate=0.25))

@@ -75,6 +75,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"steps between records (default {_defaults('log_every')})")
     t.add_argument("--checkpoint-every", type=positive_int, default=None,
                    help=f"steps between checkpoints (default {_defaults('checkpoint_every')})")
+    t.add_argument("--init", default=None, metavar="MODEL",
+                   help="start from this protocol's learners (zoo:NAME or a run folder), e.g."
+                   " a ReLU protocol meta-trained further on --activation step (default: fresh)")
     add_common(t)
     t.set_defaults(func=_train)
 
@@ -114,7 +117,7 @@ def _train(args: argparse.Namespace) -> int:
                   inner_steps=args.inner_steps, outer_batch=args.outer_batch, pool=args.pool,
                   message_size=args.message_size, hidden=args.hidden,
                   log_every=args.log_every, checkpoint_every=args.checkpoint_every,
-                  seed=args.seed)
+                  seed=args.seed, init=args.init)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     m = res.metrics
     print(f"run folder {res.run_dir}: {res.steps} meta-steps in {res.seconds:.0f} s,"

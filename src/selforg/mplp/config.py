@@ -45,6 +45,10 @@ class TrainConfig:
         log_every: steps between metrics records (and progress updates).
         checkpoint_every: steps between checkpoints.
         seed: learners, pool, statistics and every task drawn derive from it.
+        init: a protocol (``zoo:NAME``, a run folder or a ``protocol.npz``) whose learners
+            meta-training starts from, e.g. a ReLU-trained protocol carried over to the step
+            activation; it must have this config's learner shapes. The standardisation is
+            frozen afresh from this config's initial pass. None: fresh learners.
     """
 
     task: str = "sinusoid"
@@ -64,6 +68,7 @@ class TrainConfig:
     log_every: int = 25
     checkpoint_every: int = 250
     seed: int = 0
+    init: str | None = None
 
     @property
     def loss(self) -> str:

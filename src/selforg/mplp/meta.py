@@ -82,6 +82,25 @@ def initial_stats(cfg: TrainConfig, protocol: Protocol, pool: Any) -> Protocol:
     return init_stats(protocol, net, state, task.xs, task.ys)
 
 
+def initial_learners(cfg: TrainConfig, fresh: Protocol) -> Any:
+    """The learners of ``cfg.init``, checked against those of `fresh` (the protocol `cfg`
+    makes): same tree, same shapes.
+
+    Raises:
+        BadInput: ``cfg.init`` is unreadable or its learners have other shapes.
+    """
+    from selforg.mplp.zoo import locate
+
+    _, other, _, _ = locate(cfg.init)
+    want = jax.tree_util.tree_structure(fresh.learners)
+    got = jax.tree_util.tree_structure(other.learners)
+    shapes = [jnp.shape(a) for a in jax.tree_util.tree_leaves(fresh.learners)]
+    if want != got or shapes != [jnp.shape(a) for a in jax.tree_util.tree_leaves(other.learners)]:
+        raise BadInput(f"--init {cfg.init}: its learners do not fit this run (task, widths'"
+                       " depth, message size, hidden, stateful and shared must agree)")
+    return other.learners
+
+
 def initial_state(cfg: TrainConfig) -> dict[str, Any]:
     """Everything meta-training carries: learners, frozen statistics, pool, Adam states (and
     MAML's init and its Adam state for few-shot)."""
@@ -93,6 +112,10 @@ def initial_state_template(cfg: TrainConfig, *, stats: bool = False) -> dict[str
     checkpoint: the same structure, without the initial pass)."""
     protocol = fresh_protocol(cfg)
     pool = make_pool(cfg)
+    if stats and cfg.init is not None:  # a template (stats=False) is overwritten anyway
+        protocol = Protocol(initial_learners(cfg, protocol), protocol.stats,
+                            protocol.message_size, protocol.depth, protocol.loss_kind,
+                            protocol.shared, protocol.stateful)
     if stats:
         protocol = initial_stats(cfg, protocol, pool)
     opt = optax.adam(cfg.lr)
@@ -123,13 +146,15 @@ def sgd_rollout(net: NetSpec, w: Any, xs: jax.Array, ys: jax.Array, lr: float) -
 def make_step(cfg: TrainConfig, template: Protocol | None = None):
     """The meta-step ``(state, step) -> (state, metrics)`` for `core.train.train_loop`.
 
-    One function object per configuration (the run's length and logging cadence aside), so
+    One function object per configuration (the run's length, logging cadence and starting
+    learners aside), so
     that runs of one process with the same settings (a run and its resumption, a notebook's
     second call) share the compiled step. `template` is accepted for the callers that build
     it anyway; the step takes only its static fields, which `cfg` fixes.
     """
     del template
-    return _make_step(dataclasses.replace(cfg, iterations=1, log_every=1, checkpoint_every=1))
+    return _make_step(dataclasses.replace(cfg, iterations=1, log_every=1, checkpoint_every=1,
+                                          init=None))
 
 
 @functools.lru_cache(maxsize=8)

@@ -72,6 +72,7 @@ def train(cfg: TrainConfig, *, out: str | Path | None = None,
     from selforg.mplp.evaluate import inner_curves, plot_inner
     from selforg.mplp.meta import (
         fresh_protocol,
+        initial_learners,
         initial_state_template,
         make_step,
         net_of,
@@ -83,6 +84,8 @@ def train(cfg: TrainConfig, *, out: str | Path | None = None,
     t0 = time.monotonic()
     validate(cfg)
     _check_length(resume, cfg.iterations)
+    if cfg.init is not None and resume is None:
+        initial_learners(cfg, fresh_protocol(cfg))  # refused before a run folder is made
     run = open_run("mplp", cfg.task, cfg, out=out, resume=resume, root=root,
                    extendable=("iterations",))
     cfg = run.config

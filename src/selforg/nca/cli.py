@@ -69,7 +69,8 @@ def grow_config(args: argparse.Namespace) -> GrowConfig:
                   iterations=args.iterations, target_size=args.target_size, pad=args.pad,
                   batch=args.batch, pool_size=args.pool, min_steps=args.min_steps,
                   max_steps=args.max_steps, lr=args.lr, lr_decay_at=args.lr_decay_at,
-                  damage_count=args.damage_count, reseed_every=args.reseed_every)
+                  damage_count=args.damage_count, reseed_every=args.reseed_every,
+                  init=args.init)
     return cfg
 
 
@@ -208,6 +209,9 @@ def _grow_parser(verbs) -> None:
     gt.add_argument("--reseed-every", type=positive_int, metavar="N",
                     help=_d(G, "reseed_every",
                             "replace the batch's worst sample by the seed every N iterations"))
+    gt.add_argument("--init", default=None, metavar="MODEL",
+                    help="start from this growing model (zoo:NAME or a run folder) instead of"
+                    " fresh weights: fine-tuning (default: fresh weights)")
     gt.add_argument("--paper", action="store_true",
                     help="the published sizes: 40 px + 16 pad, pool 1024, 64–96 steps, 8000"
                     " iterations (hours on a CPU)")

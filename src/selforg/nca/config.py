@@ -34,6 +34,9 @@ class GrowConfig:
     # shorter rollouts than the paper's can keep its persistence horizon with a larger value.
     reseed_every: int = 1
     seed: int = 0
+    # A growing model to start from (``zoo:NAME`` or a run folder): fine-tuning a rule that
+    # already grows its target under new pool or rollout settings (None: fresh weights).
+    init: str | None = None
 
 
 @dataclass(frozen=True)

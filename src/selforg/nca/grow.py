@@ -44,12 +44,36 @@ def check_grow_config(cfg: GrowConfig) -> None:
         raise BadInput(f"reseed interval {cfg.reseed_every}: need ≥ 1")
     if cfg.mode == "regenerating" and cfg.damage_count >= cfg.batch:
         raise BadInput(f"damage count {cfg.damage_count} must be < batch {cfg.batch}")
+    if cfg.init is not None:
+        initial_model(cfg)  # unreadable or of another kind: refused before the run opens
+
+
+def initial_model(cfg: GrowConfig, key: jax.Array | None = None) -> GrowingNCA:
+    """Fresh weights from `key`, or the rule of ``cfg.init`` (a growing model whose fire rate
+    is ``cfg.fire_rate``).
+
+    Raises:
+        BadInput: ``cfg.init`` names no growing model, or one with another fire rate.
+    """
+    if cfg.init is None:
+        return GrowingNCA(key=key if key is not None else jax.random.PRNGKey(0),
+                          fire_rate=cfg.fire_rate)
+    from selforg.nca.store import load_model
+
+    loaded = load_model(cfg.init)
+    if loaded.kind != "grow":
+        raise BadInput(f"--init {cfg.init}: a {loaded.kind} model; a growing NCA starts only"
+                       " from a growing model")
+    if loaded.model.fire_rate != cfg.fire_rate:
+        raise BadInput(f"--init {cfg.init}: fire rate {loaded.model.fire_rate}, this run"
+                       f" {cfg.fire_rate}")
+    return loaded.model
 
 
 def init_grow_state(cfg: GrowConfig) -> dict[str, Any]:
     key = jax.random.PRNGKey(cfg.seed)
     k_model, k_run = jax.random.split(key)
-    model = GrowingNCA(key=k_model, fire_rate=cfg.fire_rate)
+    model = initial_model(cfg, k_model)
     side = cfg.target_size + 2 * cfg.pad
     pool_n = cfg.pool_size if cfg.mode != "growing" else 1
     opt = optimiser(cfg.lr, (cfg.lr_decay_at,), cfg.lr_decay)

@@ -4,7 +4,7 @@ a quantised μNCA byte file; and the zoo's listing (`zoo`, ``selforg nca zoo``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -175,7 +175,9 @@ def load_model(spec: str | Path) -> Loaded:
     if meta.get("extra", {}).get("kind") == "model" or meta.get("n_leaves") == alone:
         model, _ = load_checkpoint_file(path, template, system="nca")
     else:  # a full training-state checkpoint
-        state = init_grow_state(cfg) if verb == "grow" else init_texture_state(cfg)
+        # the template of a fine-tuned run need not load the model it started from
+        state = (init_grow_state(replace(cfg, init=None)) if verb == "grow"
+                 else init_texture_state(cfg))
         state, _ = load_checkpoint_file(path, state, system="nca")
         model = state["model"]
     return Loaded(verb, model, cfg, str(path))
