@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 ENTRIES: dict[str, tuple[str, str]] = {
     "dots": ("regular: polka dots (the built-in 'dots' pattern at 96 px), 48² grid",
-             "selforg rd train dots --size 48 --exemplar-size 96 --iterations 3000"),
+             "selforg rd train dots --size 48 --exemplar-size 96 --iterations 4000"),
     "maze": ("random: a labyrinth (the built-in 'maze' pattern), 48² grid",
              "selforg rd train maze --size 48 --exemplar-size 128 --iterations 1500"),
     "stripes": ("stripy: wavy bands (the built-in 'stripes' pattern), 48² grid",
@@ -159,6 +159,13 @@ PDE predicts a ratio of 2.
 
 The contact sheet (exemplar | at the training horizon | at 10× | at 10× on a 128² grid) is
 `docs/rd/zoo_textures.png` in the repository.
+
+The seed: maze, stripes and cells were trained from the earlier sparse seed (one blob per
+16×16 cells, σ 1.5–4), zoo:dots for its first 3,000 iterations too, then continued to 4,000
+(`--resume RUN --iterations 4000`) from the current dense one (one blob per 4×4 cells, σ
+0.7–1.5; `selforg.rd.model.SEED_PER_AREA`). Every number here is measured from the dense
+seed: the pool teaches a rule to keep its pattern, whatever seed began it, and from the dense
+seed the pattern fills the grid by the horizon without the target rings the sparse one left.
 
 """
 COLUMNS = ("model", "exemplar", "iterations", "train time", "distance_horizon", "distance_10x",

@@ -109,9 +109,12 @@ def step_shader(channels: int, hidden: int, d: np.ndarray, dt: float) -> str:
 
 def seed_shader(channels: int) -> str:
     """Random Gaussian blobs (as `selforg.rd.model.gaussian_blobs`, from the integer hash in
-    place of JAX's generator): ``blobs`` blobs, centres uniform, σ uniform in [1.5, 4] cells,
+    place of JAX's generator): ``blobs`` blobs, centres uniform, σ uniform in `SEED_SIGMA` cells,
     one normal amplitude ×0.25 per channel, distances wrapping around the torus."""
+    from selforg.rd.model import SEED_SIGMA
+
     g = channels // 4
+    lo, hi = SEED_SIGMA
     lines = [
         "#version 300 es",
         "// reaction-diffusion seed: random Gaussian blobs (selforg gallery)",
@@ -133,7 +136,7 @@ def seed_shader(channels: int) -> str:
         "  for (int b = 0; b < blobs; b++) {",
         "    uint k = hash32(base ^ uint(b) * 0x9e3779b9u);",
         "    vec2 centre = vec2(u01(k ^ 1u), u01(k ^ 2u)) * sz;",
-        "    float sigma = 1.5 + 2.5 * u01(k ^ 3u);",
+        f"    float sigma = {lo:.6g} + {hi - lo:.6g} * u01(k ^ 3u);",
         "    vec2 d = abs(c - centre);",
         "    d = min(d, sz - d);",
         "    float p = exp(-0.5 * dot(d, d) / (sigma * sigma));",
@@ -161,7 +164,7 @@ def page_for(spec: str, *, slug: str, entry: dict | None = None,
         BadInput: not loadable, or a channel count that is not a multiple of 4.
     """
     from selforg.core.errors import BadInput
-    from selforg.rd.model import param_count
+    from selforg.rd.model import SEED_PER_AREA, param_count
     from selforg.rd.store import load_model
 
     loaded = load_model(spec)
@@ -194,8 +197,8 @@ def page_for(spec: str, *, slug: str, entry: dict | None = None,
     return Page(
         slug=slug, kind="nca", title=f"reaction-diffusion: {name}", summary=summary,
         facts=facts,
-        data={"channels": m.channels, "size": [size, size], "seed": 1, "blobsPerArea": 1 / 256,
-              "zoom": 4,
+        data={"channels": m.channels, "size": [size, size], "seed": 1,
+              "blobsPerArea": SEED_PER_AREA, "zoom": 4,
               "weights": {"width": tex.shape[1], "height": tex.shape[0],
                           "data": base64.b64encode(tex.tobytes()).decode()}},
         shaders={"step": step_shader(m.channels, m.hidden, d, m.dt),

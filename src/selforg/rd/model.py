@@ -39,6 +39,11 @@ DIFFUSION_MODES = ("fixed", "learned")
 # explicit Euler on the /16 stencil is stable while dt · D ≤ 2 (the stencil's spectrum is
 # [−1, 0])
 STABLE_DT_D = 2.0
+# The seed: a blob every ~4×4 cells, narrower than the zoo patterns' period (8–9 cells), so the
+# pattern nucleates everywhere at once. Sparse, wide blobs (one per 16×16) act as pacemakers:
+# the pattern spreads from them as target rings that persist for thousands of steps.
+SEED_PER_AREA = 1 / 16
+SEED_SIGMA = (0.7, 1.5)
 
 
 def laplacian(x: Float[Array, "... h w c"]) -> Float[Array, "... h w c"]:
@@ -72,7 +77,8 @@ def _softplus_inv(y: np.ndarray) -> np.ndarray:
 
 
 def gaussian_blobs(key: jax.Array, shape: tuple[int, ...], channels: int, *,
-                   per_area: float = 1 / 256, sigma: tuple[float, float] = (1.5, 4.0),
+                   per_area: float = SEED_PER_AREA,
+                   sigma: tuple[float, float] = SEED_SIGMA,
                    amplitude: float = 0.25) -> Float[Array, "... h w c"]:
     """Random Gaussian blobs per channel on a torus: ``(*shape, C)`` for ``shape = (..., H, W)``.
 
