@@ -22,7 +22,15 @@ from selforg.core.cli import (
 )
 from selforg.core.config import replace
 from selforg.core.errors import BadInput
-from selforg.mplp.config import ACTIVATIONS, PRESETS, TASKS, EvalConfig, ZooConfig, preset
+from selforg.mplp.config import (
+    ACTIVATIONS,
+    PRESETS,
+    TASKS,
+    EvalConfig,
+    TrainConfig,
+    ZooConfig,
+    preset,
+)
 
 MODEL_HELP = "a run folder, a protocol .npz, or zoo:NAME (`selforg mplp zoo` lists them)"
 
@@ -79,7 +87,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="start from this protocol's learners (zoo:NAME or a run folder), e.g."
                    " a ReLU protocol meta-trained further on --activation step (default: fresh)")
     add_common(t)
-    t.set_defaults(func=_train)
+    t.set_defaults(func=_train, make_config=train_config)
 
     e = verbs.add_parser("eval", help="MPLP against Adam and SGD on fresh tasks (JSON + plot)",
                          description="Mean loss per inner step over fresh tasks and networks"
@@ -105,19 +113,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     z.set_defaults(func=_zoo)
 
 
-def _train(args: argparse.Namespace) -> int:
-    from selforg.mplp.train import train
-
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The `TrainConfig` that ``mplp train`` options stand for (on a resumed run's own)."""
     base = base_config(args, type(PRESETS[args.task]), system="mplp", verb=args.task,
                        default=preset(args.task))
     if args.resume is not None and base.task != args.task:
         raise BadInput(f"--resume {args.resume} is a {base.task} run, not {args.task}")
-    cfg = replace(base, iterations=args.iterations, lr=args.lr, widths=args.widths,
-                  activation=args.activation, inner_batch=args.inner_batch,
-                  inner_steps=args.inner_steps, outer_batch=args.outer_batch, pool=args.pool,
-                  message_size=args.message_size, hidden=args.hidden,
-                  log_every=args.log_every, checkpoint_every=args.checkpoint_every,
-                  seed=args.seed, init=args.init)
+    return replace(base, iterations=args.iterations, lr=args.lr, widths=args.widths,
+                   activation=args.activation, inner_batch=args.inner_batch,
+                   inner_steps=args.inner_steps, outer_batch=args.outer_batch, pool=args.pool,
+                   message_size=args.message_size, hidden=args.hidden,
+                   log_every=args.log_every, checkpoint_every=args.checkpoint_every,
+                   seed=args.seed, init=args.init)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from selforg.mplp.train import train
+
+    cfg = train_config(args)
     res = train(cfg, out=args.out, resume=args.resume, quiet=args.quiet)
     m = res.metrics
     print(f"run folder {res.run_dir}: {res.steps} meta-steps in {res.seconds:.0f} s,"
