@@ -54,7 +54,7 @@ def test_run_writes_a_run_folder_and_nothing_else(_in_empty_folder):
 
 def test_evaluate_and_zoo_return_frozen_results():
     res = nca.zoo(nca.ZooConfig(kind="grow"))
-    assert [e.name for e in res.entries] == ["lizard"] and res.run_dir is None
+    assert [e.name for e in res.entries] == ["lizard", "lizard-base"] and res.run_dir is None
     with pytest.raises(BadInput):
         nca.zoo(nca.ZooConfig(kind="sponge"))
     with pytest.raises(dataclasses.FrozenInstanceError):

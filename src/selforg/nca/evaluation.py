@@ -63,7 +63,8 @@ def evaluate_texture(model: Any, exemplar: np.ndarray, size: int, *, samples: in
 
 def evaluate_grow(model: Any, target: np.ndarray, *, samples: int = 4,
                   seed: int = 0) -> dict[str, float]:
-    """mse_100, mse_1000, mse_damage_100 (means over `samples` stochastic rollouts)."""
+    """mse_100, mse_1000, mse_2000 (undamaged), mse_just_damaged (a disc erased at step
+    1000), mse_damage_100 (100 steps after that): means over `samples` stochastic rollouts."""
     h, w = target.shape[:2]
     key = jax.random.PRNGKey(seed)
     tgt = jnp.asarray(target)
@@ -72,12 +73,13 @@ def evaluate_grow(model: Any, target: np.ndarray, *, samples: int = 4,
     x1000 = run_steps(model, x100, 900, jax.random.fold_in(key, 2))
     hurt = damage(model, x1000, default_damage_mask(h, w), key)
     healed = run_steps(model, hurt, 100, jax.random.fold_in(key, 3))
+    x2000 = run_steps(model, x1000, 1000, jax.random.fold_in(key, 4))
 
     def mse(s: jax.Array) -> float:
         return float(jnp.mean(per_sample_mse(s, tgt)))
 
-    return {"mse_100": mse(x100), "mse_1000": mse(x1000), "mse_damage_100": mse(healed),
-            "mse_just_damaged": mse(hurt)}
+    return {"mse_100": mse(x100), "mse_1000": mse(x1000), "mse_2000": mse(x2000),
+            "mse_damage_100": mse(healed), "mse_just_damaged": mse(hurt)}
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,10 @@ class EvalResult:
             distance_3000, floor (crops of the exemplar), rotated (those crops turned by 90°),
             ceiling (noise); None on grids under 16 px.
         chroma: mean chroma of the 3000-step textures (``model``) and of the exemplar.
-        mse_100, mse_1000: MSE to the target after 100 / 1000 steps.
+        mse_100, mse_1000, mse_2000: MSE to the target after 100 / 1000 / 2000 steps
+            (persistence: a rule that holds its shape keeps the later ones near the first).
         mse_just_damaged: right after a disc is erased at step 1000.
-        mse_damage_100: 100 steps after that.
+        mse_damage_100: 100 steps after that (regeneration: back near mse_1000).
     """
 
     source: str
@@ -112,6 +115,7 @@ class EvalResult:
     chroma: dict[str, float] | None = None
     mse_100: float | None = None
     mse_1000: float | None = None
+    mse_2000: float | None = None
     mse_just_damaged: float | None = None
     mse_damage_100: float | None = None
     run_dir: Path | None = None
