@@ -9,8 +9,9 @@ Python loop over the steps (unrolled inside `jit` for training, one jitted step 
 inference), no remat. Ours (`selforg.rd`): the Laplacian as paired shifted adds, the MLP as
 matrix products, steps under `lax.scan` (`core.rollout`), `jax.checkpoint` per step in
 training. Both train on the same loss (MSE of the RGB channels to a fixed random image), so the
-numbers measure the RD machinery, not the texture loss. Gray–Scott: `core.rollout` of the JAX
-step against `gray_scott.step_numpy` in a Python loop.
+numbers measure the RD machinery, not the texture loss. Gray–Scott: both engines of
+`grayscott.simulate` (``jax``: `core.rollout` of the JAX step; ``numba``: the fused CPU stencil
+that ``auto`` picks on a CPU) against `gray_scott.step_numpy` in a Python loop.
 
     python -m benchmarks.rd [--quick]
 """
@@ -109,7 +110,8 @@ def bench_rule(batch, side, steps, repeats):
 def bench_gray_scott(side, steps, repeats):
     x0 = gs.seed_state(side)
     f, k = gs.PRESETS["spots"]
-    t_jax = _timed(lambda: gs.simulate(x0, f, k, steps)[0], repeats)
+    t_jax = _timed(lambda: gs.simulate(x0, f, k, steps, engine="jax")[0], repeats)
+    t_numba = _timed(lambda: gs.simulate(x0, f, k, steps, engine="numba")[0], repeats)
 
     def numpy_run():
         u, v = x0[0].copy(), x0[1].copy()
@@ -122,7 +124,7 @@ def bench_gray_scott(side, steps, repeats):
     t_np = time.perf_counter() - t0
     cells = side * side * steps
     return {"shape": f"{side}²×{steps}", "jax (Mcell/s)": cells / t_jax / 1e6,
-            "numpy (Mcell/s)": cells / t_np / 1e6}
+            "numba (Mcell/s)": cells / t_numba / 1e6, "numpy (Mcell/s)": cells / t_np / 1e6}
 
 
 def check_same_update():
@@ -153,11 +155,14 @@ def main(argv=None):
               f" {r['train base (steps/s)']:10.3f} | {tr:5.2f} |"
               f" {r['infer ours (Mcell/s)']:18.2f} | {r['infer base (Mcell/s)']:10.2f} |"
               f" {ir:5.2f}")
-    print("gray-scott | jax Mcell/s | numpy Mcell/s | ratio")
+    print("gray-scott | jax Mcell/s | numba Mcell/s (ours on CPU) | numpy Mcell/s | jax ratio"
+          " | numba ratio")
     for plan in gs_plan:
         r = bench_gray_scott(*plan, repeats)
-        print(f"{r['shape']:>10} | {r['jax (Mcell/s)']:11.2f} | {r['numpy (Mcell/s)']:13.2f} |"
-              f" {r['jax (Mcell/s)'] / r['numpy (Mcell/s)']:5.2f}")
+        np_rate = r["numpy (Mcell/s)"]
+        print(f"{r['shape']:>10} | {r['jax (Mcell/s)']:11.2f} | {r['numba (Mcell/s)']:27.2f} |"
+              f" {np_rate:13.2f} | {r['jax (Mcell/s)'] / np_rate:9.2f} |"
+              f" {r['numba (Mcell/s)'] / np_rate:11.2f}")
 
 
 if __name__ == "__main__":

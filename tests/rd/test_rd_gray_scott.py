@@ -10,10 +10,11 @@ from selforg.rd.config import GrayScottConfig
 from selforg.rd.grayscott import PRESETS, rates, seed_state, simulate, step_numpy
 
 
-def test_jax_step_equals_numpy_transcription_over_1000_steps():
+@pytest.mark.parametrize("engine", ["jax", "numba"])
+def test_engines_equal_numpy_transcription_over_1000_steps(engine):
     x0 = seed_state(48, seed=1)
     f, k = PRESETS["mitosis"]
-    final, _ = simulate(x0, f, k, 1000)
+    final, _ = simulate(x0, f, k, 1000, engine=engine)
     u, v = x0[0].copy(), x0[1].copy()
     for _ in range(1000):
         u, v = step_numpy(u, v, f, k)
@@ -35,11 +36,12 @@ def test_plane_laplacian_is_the_rule_laplacian():
     np.testing.assert_array_equal(a, b)
 
 
-def test_one_step_by_hand():
+@pytest.mark.parametrize("engine", ["jax", "numba"])
+def test_one_step_by_hand(engine):
     # a uniform state has no diffusion: only the reaction acts
     x = np.zeros((2, 8, 8), np.float32)
     x[0], x[1] = 0.5, 0.25
-    final, _ = simulate(x, 0.04, 0.06, 1)
+    final, _ = simulate(x, 0.04, 0.06, 1, engine=engine)
     uvv = 0.5 * 0.25**2
     np.testing.assert_allclose(np.asarray(final)[0], 0.5 - uvv + 0.04 * 0.5, rtol=1e-6)
     np.testing.assert_allclose(np.asarray(final)[1], 0.25 + uvv - 0.10 * 0.25, rtol=1e-6)
@@ -86,3 +88,23 @@ def test_cli_offers_exactly_the_presets():
     from selforg.rd.cli import PRESET_NAMES
 
     assert PRESET_NAMES == tuple(PRESETS)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (5, 2), (7, 9)])
+def test_numba_engine_matches_jax_on_odd_grids_and_frames(shape):
+    # tiny and odd grids exercise the wrap-around columns and rows; 7 steps with a frame
+    # every 3 leave a tail after the last frame, and an odd count ends in the spare buffers
+    x0 = np.random.default_rng(2).random((2, *shape), dtype=np.float32)
+    a, fa = simulate(x0, 0.04, 0.06, 7, every=3, engine="jax")
+    b, fb = simulate(x0, 0.04, 0.06, 7, every=3, engine="numba")
+    assert fa.shape == fb.shape == (2, 2, *shape)
+    np.testing.assert_allclose(np.asarray(fa), fb, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(a), b, atol=1e-6)
+    assert b.dtype == np.float32 and not np.shares_memory(b, x0)
+
+
+def test_unknown_engine_is_refused():
+    from selforg.core.errors import BadInput
+
+    with pytest.raises(BadInput, match="engine"):
+        simulate(seed_state(8), 0.04, 0.06, 1, engine="cuda")

@@ -134,13 +134,28 @@ def _scan(x, params, steps: int, every: int | None):
     return rollout(GrayScottRule(), params, x, steps, key=None, save_every=every)
 
 
+ENGINES = ("auto", "jax", "numba")
+
+
 def simulate(x0: np.ndarray, f: float, k: float, steps: int, *, every: int | None = None,
-             du: float = 1.0, dv: float = 0.5, dt: float = 1.0):
-    """`steps` Gray–Scott steps of ``(2, H, W)`` under one `lax.scan` (`core.rollout`).
+             du: float = 1.0, dv: float = 0.5, dt: float = 1.0, engine: str = "auto"):
+    """`steps` Gray–Scott steps of ``(2, H, W)``.
+
+    Args:
+        engine: ``"jax"`` (one `lax.scan` of `step_jax` via `core.rollout`: any device,
+            differentiable), ``"numba"`` (`grayscott_cpu`: a fused row-parallel CPU stencil,
+            3× XLA's on a CPU, the same result to float32 rounding) or ``"auto"`` (numba when
+            JAX runs on the CPU).
 
     Returns:
         (final ``(2, H, W)``, frames ``(steps // every, 2, H, W)``, or None without `every`).
     """
+    if engine not in ENGINES:
+        raise BadInput(f"unknown Gray–Scott engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    if engine == "numba" or (engine == "auto" and jax.default_backend() == "cpu"):
+        from selforg.rd.grayscott_cpu import simulate_cpu
+
+        return simulate_cpu(x0, f, k, steps, every=every, du=du, dv=dv, dt=dt)
     params = tuple(jnp.float32(p) for p in (f, k, du, dv, dt))
     n = steps - steps % every if every else steps
     final, frames = _scan(jnp.asarray(x0, jnp.float32), params, n, every or None)
