@@ -147,10 +147,10 @@ def make_step(cfg: TrainConfig, template: Protocol | None = None):
     """The meta-step ``(state, step) -> (state, metrics)`` for `core.train.train_loop`.
 
     One function object per configuration (the run's length, logging cadence and starting
-    learners aside), so
-    that runs of one process with the same settings (a run and its resumption, a notebook's
-    second call) share the compiled step. `template` is accepted for the callers that build
-    it anyway; the step takes only its static fields, which `cfg` fixes.
+    learners aside), so that runs of one process with the same settings (a run and its
+    resumption, a notebook's second call) share the compiled step. `template` is accepted for
+    the callers that build it anyway; the step takes only its static fields, which `cfg`
+    fixes.
     """
     del template
     return _make_step(dataclasses.replace(cfg, iterations=1, log_every=1, checkpoint_every=1,
