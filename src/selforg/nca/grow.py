@@ -24,6 +24,7 @@ from selforg.core.runs import Run
 from selforg.nca.artefacts import write_grow_artefacts
 from selforg.nca.config import GROW_MODES, GrowConfig
 from selforg.nca.gradnorm import normalize_per_param
+from selforg.nca.grow_state import grow_state
 from selforg.nca.images import load_target
 from selforg.nca.model import GrowingNCA
 from selforg.nca.rollout import rollout
@@ -48,16 +49,15 @@ def check_grow_config(cfg: GrowConfig) -> None:
         initial_model(cfg)  # unreadable or of another kind: refused before the run opens
 
 
-def initial_model(cfg: GrowConfig, key: jax.Array | None = None) -> GrowingNCA:
-    """Fresh weights from `key`, or the rule of ``cfg.init`` (a growing model whose fire rate
-    is ``cfg.fire_rate``).
+def initial_model(cfg: GrowConfig) -> GrowingNCA | None:
+    """The rule of ``cfg.init`` (a growing model whose fire rate is ``cfg.fire_rate``), or None
+    for fresh weights.
 
     Raises:
         BadInput: ``cfg.init`` names no growing model, or one with another fire rate.
     """
     if cfg.init is None:
-        return GrowingNCA(key=key if key is not None else jax.random.PRNGKey(0),
-                          fire_rate=cfg.fire_rate)
+        return None
     from selforg.nca.store import load_model
 
     loaded = load_model(cfg.init)
@@ -71,18 +71,8 @@ def initial_model(cfg: GrowConfig, key: jax.Array | None = None) -> GrowingNCA:
 
 
 def init_grow_state(cfg: GrowConfig) -> dict[str, Any]:
-    key = jax.random.PRNGKey(cfg.seed)
-    k_model, k_run = jax.random.split(key)
-    model = initial_model(cfg, k_model)
-    side = cfg.target_size + 2 * cfg.pad
-    pool_n = cfg.pool_size if cfg.mode != "growing" else 1
-    opt = optimiser(cfg.lr, (cfg.lr_decay_at,), cfg.lr_decay)
-    return {
-        "model": model,
-        "opt": opt.init(eqx.filter(model, eqx.is_array)),
-        "pool": model.seed((pool_n, side, side)),
-        "key": k_run,
-    }
+    """The initial training state (`grow_state`), from ``cfg.init``'s rule when given."""
+    return grow_state(cfg, initial_model(cfg))
 
 
 def per_sample_mse(x: jax.Array, target: jax.Array) -> jax.Array:

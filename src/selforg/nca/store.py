@@ -4,7 +4,7 @@ a quantised μNCA byte file; and the zoo's listing (`zoo`, ``selforg nca zoo``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from selforg.core.errors import BadInput
 from selforg.core.runs import load_checkpoint_file, load_config, read_checkpoint
 from selforg.nca import int8
 from selforg.nca.config import GrowConfig, TextureConfig, ZooConfig
-from selforg.nca.grow import init_grow_state
+from selforg.nca.grow_state import grow_state
 from selforg.nca.model import NCA, GrowingNCA, make_texture_model
 from selforg.nca.texture import init_texture_state
 
@@ -175,9 +175,8 @@ def load_model(spec: str | Path) -> Loaded:
     if meta.get("extra", {}).get("kind") == "model" or meta.get("n_leaves") == alone:
         model, _ = load_checkpoint_file(path, template, system="nca")
     else:  # a full training-state checkpoint
-        # the template of a fine-tuned run need not load the model it started from
-        state = (init_grow_state(replace(cfg, init=None)) if verb == "grow"
-                 else init_texture_state(cfg))
+        # the template: fresh weights (a fine-tuned run's starting model is not loaded)
+        state = grow_state(cfg) if verb == "grow" else init_texture_state(cfg)
         state, _ = load_checkpoint_file(path, state, system="nca")
         model = state["model"]
     return Loaded(verb, model, cfg, str(path))
