@@ -25,6 +25,7 @@ from selforg.logic.model import (
     wiring_arrays,
 )
 from selforg.logic.packed import (
+    BLOCK_STEPS,
     PackedEngine,
     auto_kernel,
     blocking,
@@ -241,7 +242,7 @@ def test_partial_words_need_the_generated_kernel():
 @pytest.mark.parametrize("h", [1, 5, 64, 1000, 4096])
 def test_blocking_splits_any_height(h, threads):
     bands, k = blocking(h, threads)
-    assert 1 <= bands <= h and 1 <= k <= 16
+    assert 1 <= bands <= h and 1 <= k <= BLOCK_STEPS
     assert bands <= threads
     if h >= 1000:  # halo rows computed twice: at most a quarter of a band's rows
         assert 2 * k <= (h // bands) // 4
@@ -317,3 +318,21 @@ def test_zoo_life_circuit_in_the_generated_kernel_is_life(width):
     board = np.random.default_rng(width).integers(0, 2, (33, width)).astype(np.uint8)
     got, _ = PackedEngine(zoo_circuit("life"), kernel="codegen").run(board[..., None], 40)
     np.testing.assert_array_equal(got[..., 0], life_steps(board, 40))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_full_depth_passes_are_life(threads):
+    # bands tall enough for passes of BLOCK_STEPS steps (a 1,024-row board on 2 threads), over
+    # two whole passes and a short third
+    from selforg.logic.zoo import zoo_circuit
+
+    h = 16 * BLOCK_STEPS
+    assert blocking(h, 2)[1] == BLOCK_STEPS
+    board = np.random.default_rng(5).integers(0, 2, (h, 64)).astype(np.uint8)
+    steps = 2 * BLOCK_STEPS + 5
+    old = _threads(threads)
+    try:
+        got, _ = PackedEngine(zoo_circuit("life"), kernel="codegen").run(board[..., None], steps)
+    finally:
+        set_threads(old)
+    np.testing.assert_array_equal(got[..., 0], life_steps(board, steps))
