@@ -18,6 +18,7 @@ from pathlib import Path
 
 from selforg.core import media
 from selforg.core.cli import Parser
+from selforg.core.runs import wall_seconds
 from selforg.mesh import cli
 from selforg.mesh.config import EvalConfig
 from selforg.mesh.grow import grow_on, still
@@ -63,7 +64,7 @@ def main(name: str, run: str, description: str, command: str) -> None:
         "command": command,
         "config": json.loads((run_dir / "config.json").read_text())["config"],
         "iterations": loaded.config.iterations,
-        "train_seconds": int(round(records[-1].get("elapsed_s", 0))),
+        "train_seconds": round(wall_seconds(records)),
         "final_loss": records[-1].get("loss"),
         "eval": json.loads(json.dumps(ev), parse_float=lambda s: round(float(s), 5)),
         "eval_command": f"selforg mesh eval zoo:{name}",

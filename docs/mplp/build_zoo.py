@@ -16,6 +16,7 @@ import json
 import shutil
 from pathlib import Path
 
+from selforg.core.runs import wall_seconds
 from selforg.mplp.config import EvalConfig
 from selforg.mplp.evaluate import evaluate
 from selforg.mplp.zoo import ZOO
@@ -46,17 +47,6 @@ EXTRA: dict[str, list[tuple[str, dict]]] = {
                ("widths 144,50,50,10", {"widths": (144, 50, 50, 10)})],
 }
 
-
-def _seconds(run: Path) -> int:
-    """Meta-training wall time, summed over the sessions of a resumed run."""
-    total, last = 0.0, 0.0
-    for line in (run / "metrics.jsonl").read_text().splitlines():
-        if line.strip():
-            t = json.loads(line)["elapsed_s"]
-            if t < last:
-                total += last
-            last = t
-    return int(round(total + last))
 
 
 def _numbers(res) -> dict:
@@ -94,7 +84,9 @@ def main() -> None:
         shutil.copyfile(run / "protocol.npz", ZOO / f"{name}.npz")
         entry = {"task": config["task"], "file": f"{name}.npz", "description": description,
                  "command": command, "iterations": config["iterations"],
-                 "train_seconds": _seconds(run)}
+                 "train_seconds": round(wall_seconds(
+            [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()
+             if line.strip()]))}
         index[name] = entry
         index_path.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
         res = evaluate(EvalConfig(f"zoo:{name}", tasks=100), out=Path("/tmp") / f"zoo-{name}")

@@ -22,6 +22,7 @@ import numpy as np
 from selforg.cli import build_parser
 from selforg.core import media
 from selforg.core.config import to_dict
+from selforg.core.runs import wall_seconds
 from selforg.nca.images import load_exemplar
 from selforg.rd.config import EvalConfig, RunConfig
 from selforg.rd.evaluation import evaluate
@@ -44,18 +45,6 @@ ENTRIES: dict[str, tuple[str, str]] = {
               "selforg rd train cells --size 48 --exemplar-size 96 --iterations 1500"),
 }
 
-
-def _seconds(run: Path) -> int:
-    """Training wall time, summed over the sessions of a resumed run (each one's clock starts
-    at 0 again)."""
-    total, last = 0.0, 0.0
-    for line in (run / "metrics.jsonl").read_text().splitlines():
-        if line.strip():
-            t = json.loads(line)["elapsed_s"]
-            if t < last:
-                total += last
-            last = t
-    return int(round(total + last))
 
 
 def add(name: str, run: Path) -> dict:
@@ -82,7 +71,9 @@ def add(name: str, run: Path) -> dict:
         "eval_command": f"selforg rd eval zoo:{name}",
         "config": want,
         "iterations": loaded.config.iterations,
-        "train_seconds": _seconds(run),
+        "train_seconds": round(wall_seconds(
+            [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()
+             if line.strip()])),
         "eval": {k: round(v, 6) if isinstance(v, float) else v for k, v in ev.items()
                  if k in ("horizon", "distance_horizon", "distance_10x", "floor", "ceiling")},
         "structure": {k: round(v, 4) for k, v in (ev.get("structure") or {}).items()},

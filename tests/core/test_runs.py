@@ -332,3 +332,12 @@ def test_numpy_checkpoints_need_no_jax(tmp_path):
     back, _ = load_checkpoint_file(tmp_path / "r" / "checkpoints" / "latest.npz", state)
     np.testing.assert_array_equal(back["b"], np.arange(3))
     assert back["a"][2] == 5
+
+
+def test_wall_seconds_sums_the_sessions_of_a_resumed_run():
+    from selforg.core.runs import wall_seconds
+
+    # two sessions: the clock restarts at the resume (5.0 → 1.0)
+    records = [{"elapsed_s": 2.0}, {"elapsed_s": 5.0}, {"elapsed_s": 1.0}, {"elapsed_s": 3.5}]
+    assert wall_seconds(records) == 8.5
+    assert wall_seconds([]) == 0.0

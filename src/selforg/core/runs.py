@@ -440,6 +440,18 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def wall_seconds(records: list[dict[str, Any]]) -> float:
+    """A run's training wall time from its metrics records (`Run.read_metrics`), summed over
+    the sessions of a resumed run: each session's ``elapsed_s`` clock starts again at 0."""
+    total = last = 0.0
+    for record in records:
+        t = float(record.get("elapsed_s", 0.0))
+        if t < last:
+            total += last
+        last = t
+    return total + last
+
+
 def load_config(run_dir: str | Path, cls: type[T], *, system: str, verb: str) -> T:
     """Read ``config.json`` of a run folder back into its dataclass.
 

@@ -144,7 +144,7 @@ def simulate(x0: np.ndarray, f: float, k: float, steps: int, *, every: int | Non
     Args:
         engine: ``"jax"`` (one `lax.scan` of `step_jax` via `core.rollout`: any device,
             differentiable), ``"numba"`` (`grayscott_cpu`: a fused row-parallel CPU stencil,
-            3× XLA's on a CPU, the same result to float32 rounding) or ``"auto"`` (numba when
+            4× XLA's on a CPU, the same result to float32 rounding) or ``"auto"`` (numba when
             JAX runs on the CPU).
 
     Returns:
