@@ -90,3 +90,38 @@ def test_overflow_penalties():
     assert float(losses.overflow_abs(x)) == 2.5
     assert float(losses.overflow_sq(x)) == 0.25 + 4.0
     assert float(losses.overflow_sq(jnp.clip(x, -1, 1))) == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 40), st.integers(1, 5),
+       st.sampled_from([None, 3, 1]))
+def test_sort_samples_is_the_sort_and_its_gradient(seed, n, p, levels):
+    # `levels`: values drawn from that many distinct values (ties), or continuous (None);
+    # zeros of both signs and values of both signs included
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(2, n, p)).astype(np.float32)
+    if levels is not None:
+        a = rng.choice(np.array([-1.5, -0.0, 0.0, 2.0], np.float32)[:levels + 1], size=a.shape)
+    w = rng.normal(size=a.shape).astype(np.float32)
+    got = np.asarray(losses.sort_samples(jnp.asarray(a)))
+    np.testing.assert_array_equal(got, np.sort(a, axis=-2))
+    grad = np.asarray(jax.grad(lambda x: jnp.sum(losses.sort_samples(x) * w))(jnp.asarray(a)))
+    # by hand: value v at sorted positions lo..hi-1 gets the mean of w there (one position
+    # when v is not tied)
+    s = np.sort(a, axis=-2)
+    for b in range(2):
+        for j in range(p):
+            for i in range(n):
+                lo = int(np.sum(s[b, :, j] < a[b, i, j]))
+                hi = int(np.sum(s[b, :, j] <= a[b, i, j]))
+                want = w[b, lo, j] if hi - lo == 1 else w[b, lo:hi, j].mean()
+                np.testing.assert_allclose(grad[b, i, j], want, rtol=1e-5, atol=1e-6)
+
+
+def test_sort_samples_gradient_is_jnp_sorts_without_ties():
+    a = jax.random.normal(KEY, (3, 64, 4))
+    w = jax.random.normal(jax.random.PRNGKey(1), a.shape)
+    assert np.unique(np.asarray(a)).size == a.size
+    want = jax.grad(lambda x: jnp.sum(jnp.sort(x, axis=-2) * w))(a)
+    got = jax.grad(lambda x: jnp.sum(losses.sort_samples(x) * w))(a)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

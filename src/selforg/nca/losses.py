@@ -132,10 +132,70 @@ def sliced_wasserstein(
     return projected_wasserstein(a @ proj, b @ proj)
 
 
+_MAGNITUDE = np.int32(0x7FFFFFFF)
+
+
+def _order_key(x: Array) -> Array:
+    """int32 keys ordered as the float32 values (negative floats: magnitude bits flipped)."""
+    i = jax.lax.bitcast_convert_type(x, jnp.int32)
+    return jnp.where(i < 0, i ^ _MAGNITUDE, i)
+
+
+def _from_key(k: Array) -> Array:
+    return jax.lax.bitcast_convert_type(jnp.where(k < 0, k ^ _MAGNITUDE, k), jnp.float32)
+
+
+@jax.custom_vjp
+def sort_samples(a: Float[Array, "... n p"]) -> Float[Array, "... n p"]:
+    """`a` (float32) sorted along its sample axis −2: the values of ``jnp.sort(a, axis=-2)``.
+
+    Sorted as int32 keys with the floats' order, one operand and no payload: XLA's CPU sort of
+    float32 goes through a NaN-aware comparator and took 2/3 of the texture loss; this sort is
+    3–4× faster. The gradient gives each value the cotangent of its sorted position (found by a
+    binary search in the sorted column), which is the sort's gradient; values that are equal,
+    where every order of them is a sort, share their positions' cotangents evenly.
+    """
+    return _from_key(jax.lax.sort(_order_key(a), dimension=a.ndim - 2, is_stable=False))
+
+
+def _sort_fwd(a: Array) -> tuple[Array, tuple[Array, Array]]:
+    s = sort_samples(a)
+    return s, (a, s)
+
+
+def _count_below(s: Array, a: Array, *, inclusive: bool) -> Array:
+    """Per value of `a`, how many values of its sorted column of `s` are < it (≤ with
+    `inclusive`): a binary search of all values at once, log2(N) gathers."""
+    n = s.shape[-2]
+    pos = jnp.zeros(a.shape, jnp.int32)
+    step = 1 << (n.bit_length() - 1)
+    while step:
+        cand = pos + step
+        v = jnp.take_along_axis(s, jnp.minimum(cand, n) - 1, axis=-2)
+        pos = jnp.where((cand <= n) & ((v <= a) if inclusive else (v < a)), cand, pos)
+        step >>= 1
+    return pos
+
+
+def _sort_bwd(res: tuple[Array, Array], g: Array) -> tuple[Array]:
+    a, s = res
+    lo = _count_below(s, a, inclusive=False)  # a's sorted positions are lo .. hi − 1
+    hi = _count_below(s, a, inclusive=True)
+    one = jnp.take_along_axis(g, jnp.clip(lo, 0, s.shape[-2] - 1), axis=-2)
+    # equal values share their positions' cotangents evenly (the mean over the orders of a tie)
+    cum = jnp.concatenate([jnp.zeros_like(g[..., :1, :]), jnp.cumsum(g, axis=-2)], axis=-2)
+    span = jnp.take_along_axis(cum, hi, axis=-2) - jnp.take_along_axis(cum, lo, axis=-2)
+    tied = jnp.maximum(hi - lo, 1)
+    return (jnp.where(hi - lo <= 1, one, span / tied.astype(g.dtype)),)
+
+
+sort_samples.defvjp(_sort_fwd, _sort_bwd)
+
+
 def projected_wasserstein(a: Float[Array, "... n p"], b: Float[Array, "m p"]) -> Float[Array, ...]:
     """`sliced_wasserstein` of already projected samples."""
-    pa = jnp.sort(a, axis=-2)
-    pb = jnp.sort(b, axis=-2)
+    pa = sort_samples(a)
+    pb = sort_samples(b)
     n = min(pa.shape[-2], pb.shape[-2])
     qa, qb = _quantiles(pa, n), _quantiles(pb, n)
     qb = qb.reshape((1,) * (qa.ndim - qb.ndim) + qb.shape)  # explicit broadcast over the batch
