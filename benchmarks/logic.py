@@ -7,9 +7,12 @@ the engine's NumPy kernel (which short runs use), next to two baselines measured
 a NumPy Life on uint8 cells with `np.roll` (the usual vectorised Life) and a bit-packed NumPy Life
 (64 cells per uint64, bitwise adders). The engines run in alternating rounds so that the load of
 a shared machine falls on all of them alike; rates are medians over rounds, and the 2-thread
-scaling is the median of the per-round 2-thread / 1-thread ratios. Then training iterations/s of
-the Life experiment, and the lizard's training step with perception run kernel by kernel against
-all kernels broadcast together (the baseline layout).
+scaling is the median of the per-round 2-thread / 1-thread ratios. A last pair of rows is the
+machine's own reference for that scaling: a Numba loop of bitwise ops on arrays that stay in L1,
+one per thread, no memory traffic, and parallel launches as long as the engine's passes
+(~0.5 ms), so its 2-thread / 1-thread ratio is what a perfectly parallel kernel gets here.
+Then training iterations/s of the Life experiment, and the lizard's training step with
+perception run kernel by kernel against all kernels broadcast together (the baseline layout).
 """
 
 from __future__ import annotations
@@ -54,9 +57,48 @@ def _engine_run(engine: PackedEngine, state: np.ndarray, steps: int, threads: in
     return go
 
 
+_REFERENCE_WORDS = 2048  # per thread: 16 KB, in L1
+_REFERENCE_PASSES = 2048  # per launch: ~4·10⁶ word-updates, about an engine pass at 1024²
+
+
+def _reference_kernel():
+    from numba import njit, prange
+
+    @njit(cache=True, parallel=True)
+    def burn(words, launches, passes):
+        for _ in range(launches):
+            for t in prange(words.shape[0]):
+                row = words[t]
+                for r in range(passes):
+                    for i in range(row.shape[0]):
+                        v = row[i]
+                        v = (v << np.uint64(1)) ^ (v >> np.uint64(3)) ^ np.uint64(r)
+                        row[i] = (v | (v << np.uint64(7))) ^ (v >> np.uint64(5))
+        return words
+
+    return burn
+
+
+def _reference_run(threads: int, launches: int):
+    """The machine reference: `launches` parallel launches of `_REFERENCE_PASSES` passes over
+    each thread's words."""
+    burn = _reference_kernel()
+    words = np.tile(np.arange(_REFERENCE_WORDS, dtype=np.uint64), (threads, 1))
+
+    def go() -> tuple[float, float]:
+        set_threads(threads)
+        t0 = _clock()
+        burn(words, launches, _REFERENCE_PASSES)
+        return _since(t0)
+
+    go()
+    return go
+
+
 def throughput(size: int, rounds: int, quick: bool) -> list[tuple[str, int, float, float, float]]:
     """Rows of (engine, threads, median cell-updates/s, median cell-updates per CPU second,
-    median 2-thread / 1-thread ratio of the rate, or nan)."""
+    median 2-thread / 1-thread ratio of the rate, or nan); the machine reference's rates are
+    in cell-update equivalents (64 per word-update)."""
     board = (np.random.default_rng(0).random((size, size)) < 0.5).astype(np.uint8)
     words = pack(board[..., None])
     cells = size * size
@@ -65,25 +107,32 @@ def throughput(size: int, rounds: int, quick: bool) -> list[tuple[str, int, floa
     steps = max(16, int((200 if quick else 2000) * scale))
     runs = {
         ("NumPy Life, uint8 + np.roll (baseline)", 1):
-            (lambda: _timed(roll_life_step, board, np_steps), np_steps),
+            (lambda: _timed(roll_life_step, board, np_steps), cells * np_steps),
         ("NumPy Life, bit-packed (baseline)", 1):
-            (lambda: _timed(packed_life_step, words[0], np_steps), np_steps),
+            (lambda: _timed(packed_life_step, words[0], np_steps), cells * np_steps),
     }
     for name, circuit in (("learned Life circuit (zoo)", zoo_circuit("life")),
                           ("hand-built Life circuit", life_circuit())):
         engine = PackedEngine(circuit, kernel="codegen")
         for threads in (1, 2):
-            runs[name, threads] = (_engine_run(engine, words, steps, threads), steps)
+            runs[name, threads] = (_engine_run(engine, words, steps, threads), cells * steps)
     engine = PackedEngine(zoo_circuit("life"), kernel="numpy")  # no Numba: short runs use it
     runs["learned Life circuit, NumPy kernel", 1] = (
-        _engine_run(engine, words, np_steps, 1), np_steps)
+        _engine_run(engine, words, np_steps, 1), cells * np_steps)
+    # per thread about the engine's 1-thread work (a word of 64 cells per update); its rate in
+    # cell-update equivalents (64 per word-update)
+    per_launch = _REFERENCE_PASSES * _REFERENCE_WORDS
+    launches = max(1, cells * steps // 64 // per_launch)
+    for threads in (1, 2):
+        runs["machine reference: L1 bitwise loop", threads] = (
+            _reference_run(threads, launches), launches * per_launch * threads * 64)
     rates: dict[tuple[str, int], list[float]] = {key: [] for key in runs}
     per_cpu: dict[tuple[str, int], list[float]] = {key: [] for key in runs}
     for _ in range(rounds):  # alternating: every engine sees the same machine load
-        for key, (go, n) in runs.items():
+        for key, (go, work) in runs.items():
             wall, cpu = go()
-            rates[key].append(cells * n / wall)
-            per_cpu[key].append(cells * n / max(cpu, 1e-9))
+            rates[key].append(work / wall)
+            per_cpu[key].append(work / max(cpu, 1e-9))
     rows = []
     for (name, threads), r in rates.items():
         pair = rates.get((name, 1)) if threads == 2 else None
