@@ -85,7 +85,7 @@ def add(name: str, run: Path) -> dict:
                 " to int8",
         "train_seconds": round(wall_seconds(records)),
     }
-    ev = evaluate(EvalConfig(model=f"zoo:{name}")).as_dict()
+    ev = evaluate(EvalConfig(model=str(zoo_dir() / f"{name}.bin"))).as_dict()
     entry["eval"] = _round({k: ev[k] for k in ("distance_1000", "distance_3000", "floor",
                                                 "ceiling", "structure", "chroma")})
     entry["eval_command"] = f"selforg nca eval zoo:{name}"
@@ -111,6 +111,9 @@ def main() -> None:
         name, run = spec.split("=", 1)
         index[name] = add(name, Path(run))
         print(readme_row(name, index[name]), flush=True)
+    # the recognisable textures first: the contact sheet shows the zoo in the index's order
+    first = [n for n in ENTRIES if n in index]
+    index = {n: index[n] for n in first + [n for n in index if n not in first]}
     if args.runs:
         (zoo_dir() / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False)
                                               + "\n", encoding="utf-8")
