@@ -29,16 +29,18 @@ _TRAIN = ("selforg nca texture train {ex} --model micro-588 --size 64 --exemplar
           " --iterations 2000 --seed 0")
 
 ENTRIES: dict[str, tuple[str, str]] = {
-    "brick-2000": ("μNCA micro-588 (588 bytes) living texture of skimage 'brick', 64² grid,"
-                   " 2,000 iterations", _TRAIN.format(ex="brick")),
     "dots": ("μNCA micro-588 (588 bytes) living texture of the built-in 'dots' pattern"
              " (cream polka dots on red), 64² grid", _TRAIN.format(ex="dots")),
     "stripes": ("μNCA micro-588 (588 bytes) living texture of the built-in 'stripes' pattern"
-                " (wavy navy bands), 64² grid", _TRAIN.format(ex="stripes")),
-    "cells": ("μNCA micro-588 (588 bytes) living texture of the built-in 'cells' pattern"
-              " (green Voronoi cells with dark walls), 64² grid", _TRAIN.format(ex="cells")),
+                " (wavy navy bands on cream), 64² grid", _TRAIN.format(ex="stripes")),
     "maze": ("μNCA micro-588 (588 bytes) living texture of the built-in 'maze' pattern"
-             " (a dark labyrinth on sand), 64² grid", _TRAIN.format(ex="maze")),
+             " (a dark labyrinth on sand) at 96 px, 64² grid",
+             _TRAIN.format(ex="maze").replace("128", "96") + " --stability-every 250"),
+    "maze-128": ("μNCA micro-588 (588 bytes) living texture of the built-in 'maze' pattern"
+                 " at 128 px, 64² grid", _TRAIN.format(ex="maze")),
+    "stars": ("μNCA micro-588 (588 bytes) living texture of skimage's Hubble deep field"
+              " (galaxies on black), 64² grid",
+              _TRAIN.format(ex="hubble_deep_field") + " --stability-every 250"),
 }
 
 
@@ -66,7 +68,12 @@ def add(name: str, run: Path) -> dict:
     done = max(r["step"] for r in records if "step" in r)
     if done < want["iterations"]:
         raise SystemExit(f"{run}: trained to {done} of {want['iterations']} iterations")
-    quantize(QuantizeConfig(model=str(run / "model.npz"), out=str(zoo_dir() / f"{name}.bin")))
+    # a run that scored its 3000-step rollouts ships the best-scoring rule (stable.npz)
+    model_file, iteration = "model.npz", want["iterations"]
+    if want["stability_every"] and (run / "stable.npz").is_file():
+        model_file = "stable.npz"
+        iteration = json.loads((run / "stable.json").read_text())["step"]
+    quantize(QuantizeConfig(model=str(run / model_file), out=str(zoo_dir() / f"{name}.bin")))
     # the byte file's side record names the zoo entry, not this machine's run folder
     side = zoo_dir() / f"{name}.bin.json"
     info = json.loads(side.read_text())
@@ -78,11 +85,12 @@ def add(name: str, run: Path) -> dict:
         "description": description,
         "config": want,
         "command": command,
-        "model_iteration": want["iterations"],
-        "model_file": "model.npz",
-        "then": "selforg nca quantize RUN/model.npz",
-        "note": f"the bytes are the run's model.npz (iteration {want['iterations']}), quantised"
-                " to int8",
+        "model_iteration": iteration,
+        "model_file": model_file,
+        "then": f"selforg nca quantize RUN/{model_file}",
+        "note": f"the bytes are the run's {model_file} (iteration {iteration}"
+                + (", the best 3000-step score" if model_file == "stable.npz" else "")
+                + "), quantised to int8",
         "train_seconds": round(wall_seconds(records)),
     }
     ev = evaluate(EvalConfig(model=str(zoo_dir() / f"{name}.bin"))).as_dict()

@@ -7,8 +7,16 @@ from selforg.nca.tour import tour_part
 def test_tour_part_says_what_it_shows(tmp_path):
     section = tour_part(tmp_path)
     assert section.command == "selforg tour --only nca"
-    # the zoo's byte-sized textures shown are all μNCA-264: the title says 264, not a range
-    assert "264 bytes" in section.title and "68" not in section.title
+    # the title gives the byte size of the textures shown: one number when they share it
+    from selforg.nca.model import param_count
+    from selforg.nca.store import load_model
+
+    shown = [m.path[len("nca/texture_"):-len(".mp4")] for m in section.media
+             if m.path.startswith("nca/texture_")]
+    sizes = sorted({param_count(load_model(f"zoo:{n}").model) for n in shown})
+    assert len(shown) == 3
+    want = f"{sizes[0]} bytes" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]} bytes"
+    assert want in section.title
     assert "trained here" not in section.summary and "zoo" in section.summary
     videos = [m for m in section.media if m.path.endswith(".mp4")]
     assert len(videos) == 4
