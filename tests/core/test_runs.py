@@ -341,3 +341,5 @@ def test_wall_seconds_sums_the_sessions_of_a_resumed_run():
     records = [{"elapsed_s": 2.0}, {"elapsed_s": 5.0}, {"elapsed_s": 1.0}, {"elapsed_s": 3.5}]
     assert wall_seconds(records) == 8.5
     assert wall_seconds([]) == 0.0
+    # a record without a clock (a stability score) is not a restart
+    assert wall_seconds([{"elapsed_s": 2.0}, {"stability": 0.1}, {"elapsed_s": 3.0}]) == 3.0

@@ -442,10 +442,13 @@ def _jsonable(obj: Any) -> Any:
 
 def wall_seconds(records: list[dict[str, Any]]) -> float:
     """A run's training wall time from its metrics records (`Run.read_metrics`), summed over
-    the sessions of a resumed run: each session's ``elapsed_s`` clock starts again at 0."""
+    the sessions of a resumed run: each session's ``elapsed_s`` clock starts again at 0.
+    Records without a clock (a stability score logged between steps) are skipped."""
     total = last = 0.0
     for record in records:
-        t = float(record.get("elapsed_s", 0.0))
+        if "elapsed_s" not in record:
+            continue
+        t = float(record["elapsed_s"])
         if t < last:
             total += last
         last = t
