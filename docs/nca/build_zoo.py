@@ -34,10 +34,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "stripes": ("μNCA micro-588 (588 bytes) living texture of the built-in 'stripes' pattern"
                 " (wavy navy bands on cream), 64² grid", _TRAIN.format(ex="stripes")),
     "maze": ("μNCA micro-588 (588 bytes) living texture of the built-in 'maze' pattern"
-             " (a dark labyrinth on sand) at 96 px, 64² grid",
-             _TRAIN.format(ex="maze").replace("128", "96") + " --stability-every 250"),
-    "maze-128": ("μNCA micro-588 (588 bytes) living texture of the built-in 'maze' pattern"
-                 " at 128 px, 64² grid", _TRAIN.format(ex="maze")),
+             " (a dark labyrinth on sand), 64² grid",
+             _TRAIN.format(ex="maze") + " --stability-every 100"),
     "stars": ("μNCA micro-588 (588 bytes) living texture of skimage's Hubble deep field"
               " (galaxies on black), 64² grid",
               _TRAIN.format(ex="hubble_deep_field") + " --stability-every 250"),
