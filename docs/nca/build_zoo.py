@@ -55,7 +55,8 @@ def _round(d: dict) -> dict:
 
 
 def add(name: str, run: Path) -> dict:
-    """Quantise `run`'s final model into the zoo as NAME.bin and return its index entry."""
+    """Quantise `run`'s model (its best-scoring one when it scored its long rollouts) into
+    the zoo as NAME.bin and return its index entry."""
     description, command = ENTRIES[name]
     want = _config_of(command)
     got = json.loads((run / "config.json").read_text())["config"]
