@@ -21,6 +21,7 @@ import argparse
 import time
 
 import numpy as np
+from numba import njit, prange
 
 from selforg.logic.life import packed_life_step, roll_life_step
 from selforg.logic.packed import PackedEngine, pack, set_threads
@@ -61,34 +62,30 @@ _REFERENCE_WORDS = 2048  # per thread: 16 KB, in L1
 _REFERENCE_PASSES = 2048  # per launch: ~4·10⁶ word-updates, about an engine pass at 1024²
 
 
-def _reference_kernel():
-    from numba import njit, prange
-
-    @njit(cache=True, parallel=True)
-    def burn(words, launches, passes):
-        for _ in range(launches):
-            for t in prange(words.shape[0]):
-                row = words[t]
-                for r in range(passes):
-                    for i in range(row.shape[0]):
-                        v = row[i]
-                        v = (v << np.uint64(1)) ^ (v >> np.uint64(3)) ^ np.uint64(r)
-                        row[i] = (v | (v << np.uint64(7))) ^ (v >> np.uint64(5))
-        return words
-
-    return burn
+@njit(cache=True, parallel=True)
+def _burn(words, launches, passes):
+    """`launches` parallel launches; in each, thread t runs `passes` passes of bitwise ops over
+    its row of `words` (in place)."""
+    for _ in range(launches):
+        for t in prange(words.shape[0]):
+            row = words[t]
+            for r in range(passes):
+                for i in range(row.shape[0]):
+                    v = row[i]
+                    v = (v << np.uint64(1)) ^ (v >> np.uint64(3)) ^ np.uint64(r)
+                    row[i] = (v | (v << np.uint64(7))) ^ (v >> np.uint64(5))
+    return words
 
 
 def _reference_run(threads: int, launches: int):
     """The machine reference: `launches` parallel launches of `_REFERENCE_PASSES` passes over
     each thread's words."""
-    burn = _reference_kernel()
     words = np.tile(np.arange(_REFERENCE_WORDS, dtype=np.uint64), (threads, 1))
 
     def go() -> tuple[float, float]:
         set_threads(threads)
         t0 = _clock()
-        burn(words, launches, _REFERENCE_PASSES)
+        _burn(words, launches, _REFERENCE_PASSES)
         return _since(t0)
 
     go()

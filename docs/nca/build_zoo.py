@@ -16,11 +16,10 @@ import json
 import shlex
 from pathlib import Path
 
-from selforg.core.cli import Parser
+from selforg.cli import build_parser
 from selforg.core.config import to_dict
 from selforg.core.runs import wall_seconds
 from selforg.nca import EvalConfig, QuantizeConfig, SheetConfig, contact_sheet, evaluate, quantize
-from selforg.nca.cli import add_parser
 from selforg.nca.store import zoo_dir, zoo_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,10 +42,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
 
 
 def _config_of(command: str) -> dict:
-    root = Parser(prog="selforg")
-    add_parser(root.add_subparsers(dest="command", parser_class=Parser))
-    argv = shlex.split(command)
-    args = root.parse_args(argv[1:])
+    argv = shlex.split(command)[1:]
+    args = build_parser(argv).parse_args(argv)
     return to_dict(args.make_config(args))
 
 
